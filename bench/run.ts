@@ -1,0 +1,52 @@
+// `pnpm bench [filter]`: runs every bench/*.bench.ts (and packages' bench files), prints a table and
+// writes bench/results.json.
+import { readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { type BenchEntry, type BenchResult, complete, machine } from "./harness.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const filter = process.argv[2];
+
+function benchFiles(): string[] {
+  const files: string[] = [];
+  for (const group of ["bench", ...["packages", "plugins", "apps"].flatMap((g) => dirs(g).map((d) => `${d}/bench`))]) {
+    for (const f of safeReaddir(path.join(root, group)))
+      if (f.endsWith(".bench.ts")) files.push(path.join(root, group, f));
+  }
+  return files.sort();
+}
+function dirs(group: string): string[] {
+  return safeReaddir(path.join(root, group)).map((d) => `${group}/${d}`);
+}
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const machineName = machine();
+const at = new Date();
+const results: BenchResult[] = [];
+for (const file of benchFiles()) {
+  const entry = (await import(pathToFileURL(file).href)).default as BenchEntry;
+  if (filter && !entry.name.includes(filter) && !file.includes(filter)) continue;
+  process.stderr.write(`bench: ${entry.name} (${path.relative(root, file)})\n`);
+  for (const figure of await entry.run()) results.push(complete(figure, at, machineName));
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
+console.log(`machine: ${machineName}`);
+console.table(
+  results.map((r) => ({
+    name: r.name,
+    value: `${fmt(r.value)} ${r.unit}`,
+    baseline: r.baseline,
+    baselineValue: `${fmt(r.baselineValue)} ${r.unit}`,
+    ratio: fmt(r.ratio),
+  })),
+);
+writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`wrote bench/results.json (${results.length} results)`);

@@ -1,0 +1,4 @@
+import pkg from "../package.json" with { type: "json" };
+
+/** The version of @weft/cli that is running. */
+export const VERSION: string = pkg.version;
