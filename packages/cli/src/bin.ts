@@ -14,9 +14,7 @@ if (command !== "start") {
 const dataDir = path.resolve(process.env.WEFT_DATA_DIR ?? ".data");
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? "127.0.0.1";
-const pg = process.env.DATABASE_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
+const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
 const server = createServer((req, res) => {
   res.setHeader("content-type", "application/json");
   if (req.url === "/api/health") {
