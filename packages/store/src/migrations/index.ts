@@ -1,0 +1,8 @@
+// Every committed migration, in order. Listed explicitly so the migrator needs no file globbing and
+// works straight from the TypeScript sources.
+import type { MigrationObject } from "@mikro-orm/core";
+import { Migration20260101000000Initial } from "./Migration20260101000000_initial.ts";
+
+export const migrationsList: MigrationObject[] = [
+  { name: "Migration20260101000000_initial", class: Migration20260101000000Initial },
+];

@@ -1,0 +1,172 @@
+// Triggers of a workflow. Webhook secrets are sealed like credentials and only come back out through
+// `webhook(id)`, the lookup the webhook endpoint makes to verify a call.
+import { randomBytes } from "node:crypto";
+import type { InferEntity } from "@mikro-orm/core";
+import type { SecretCipher } from "../crypto.ts";
+import { TriggerEntity } from "../entities.ts";
+import { NotFoundError, translateDbError, ValidationError } from "../errors.ts";
+import type { Json, TimeInput, TriggerKind, TriggerRecord } from "../records.ts";
+import { fork, iso, jsonOrNull, newId, oneOf, type RepositoryContext, toDate } from "./shared.ts";
+
+const KINDS: readonly TriggerKind[] = ["manual", "schedule", "webhook", "event"];
+
+export interface CreateTriggerInput {
+  workflowId: string;
+  kind: TriggerKind;
+  enabled?: boolean;
+  /** Required for `schedule`: a cron expression (evaluated by the scheduler, e.g. with croner). */
+  cron?: string | null;
+  /** IANA time zone of the cron expression (default UTC). */
+  timezone?: string | null;
+  /** For `event`: the event name that fires it. */
+  eventName?: string | null;
+  /** For `webhook`: the signing secret; generated (32 random bytes, hex) when absent. */
+  secret?: string | null;
+  config?: Json;
+  /** For `schedule`: the first due time, computed by the scheduler. */
+  nextRunAt?: TimeInput | null;
+}
+
+export type UpdateTriggerInput = Partial<Omit<CreateTriggerInput, "workflowId" | "kind">>;
+
+type TriggerRow = InferEntity<typeof TriggerEntity>;
+
+function toRecord(row: TriggerRow): TriggerRecord {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    kind: row.kind as TriggerKind,
+    enabled: row.enabled,
+    cron: row.cron ?? null,
+    timezone: row.timezone ?? null,
+    eventName: row.eventName ?? null,
+    hasSecret: row.secretCiphertext != null,
+    config: row.config ?? null,
+    nextRunAt: iso(row.nextRunAt),
+    lastRunAt: iso(row.lastRunAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+/** Trigger CRUD, due schedules and webhook lookup. */
+export class TriggerRepository {
+  readonly #ctx: RepositoryContext;
+  readonly #cipher: SecretCipher;
+  constructor(ctx: RepositoryContext, cipher: SecretCipher) {
+    this.#ctx = ctx;
+    this.#cipher = cipher;
+  }
+
+  #seal(id: string, secret: string): string {
+    // The key id travels inside the sealed text for triggers: `<keyId>:<sealed>`.
+    const sealed = this.#cipher.seal(secret, `trigger:${id}`);
+    return `${sealed.keyId}:${sealed.ciphertext}`;
+  }
+
+  async create(input: CreateTriggerInput): Promise<TriggerRecord> {
+    const kind = oneOf(input.kind, KINDS, "kind");
+    if (kind === "schedule" && !input.cron)
+      throw new ValidationError("a schedule trigger needs a cron expression", { field: "cron" });
+    if (kind === "event" && !input.eventName)
+      throw new ValidationError("an event trigger needs an eventName", { field: "eventName" });
+    const id = newId();
+    const now = new Date();
+    const secret = kind === "webhook" ? (input.secret ?? randomBytes(32).toString("hex")) : null;
+    const row = {
+      id,
+      workflowId: input.workflowId,
+      kind,
+      enabled: input.enabled ?? true,
+      cron: input.cron ?? null,
+      timezone: input.timezone ?? (kind === "schedule" ? "UTC" : null),
+      eventName: input.eventName ?? null,
+      secretCiphertext: secret ? this.#seal(id, secret) : null,
+      config: jsonOrNull(input.config),
+      nextRunAt: toDate(input.nextRunAt, "nextRunAt"),
+      lastRunAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await fork(this.#ctx)
+      .insert(TriggerEntity, row)
+      .catch((e) => translateDbError(e, { entity: "trigger" }));
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<TriggerRecord | undefined> {
+    const row = await fork(this.#ctx).findOne(TriggerEntity, { id });
+    return row ? toRecord(row) : undefined;
+  }
+
+  async listForWorkflow(workflowId: string): Promise<TriggerRecord[]> {
+    const rows = await fork(this.#ctx).find(TriggerEntity, { workflowId }, { orderBy: { createdAt: "asc" } });
+    return rows.map(toRecord);
+  }
+
+  async update(id: string, patch: UpdateTriggerInput): Promise<TriggerRecord> {
+    const data: Record<string, unknown> = { updatedAt: new Date() };
+    if (patch.enabled !== undefined) data.enabled = patch.enabled;
+    if (patch.cron !== undefined) data.cron = patch.cron;
+    if (patch.timezone !== undefined) data.timezone = patch.timezone;
+    if (patch.eventName !== undefined) data.eventName = patch.eventName;
+    if (patch.config !== undefined) data.config = patch.config;
+    if (patch.nextRunAt !== undefined) data.nextRunAt = toDate(patch.nextRunAt, "nextRunAt");
+    if (patch.secret) data.secretCiphertext = this.#seal(id, patch.secret);
+    const em = fork(this.#ctx);
+    const count = await em
+      .nativeUpdate(TriggerEntity, { id }, data)
+      .catch((e) => translateDbError(e, { entity: "trigger", id }));
+    if (count === 0) throw new NotFoundError("trigger", id);
+    return toRecord(await em.findOneOrFail(TriggerEntity, { id }));
+  }
+
+  async delete(id: string): Promise<void> {
+    const count = await fork(this.#ctx).nativeDelete(TriggerEntity, { id });
+    if (count === 0) throw new NotFoundError("trigger", id);
+  }
+
+  /** Enabled schedule triggers whose `nextRunAt` is at or before `now`, most overdue first. */
+  async due(now: Date = new Date(), limit = 100): Promise<TriggerRecord[]> {
+    const rows = await fork(this.#ctx).find(
+      TriggerEntity,
+      { kind: "schedule", enabled: true, nextRunAt: { $lte: now } },
+      { orderBy: { nextRunAt: "asc" }, limit },
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Records that a schedule fired and sets its next due time, only if nobody else did since it was
+   * read (`expectedNextRunAt`). Returns false when another scheduler instance got there first, so
+   * each due time fires once across API processes.
+   */
+  async advance(id: string, expectedNextRunAt: TimeInput, nextRunAt: TimeInput | null): Promise<boolean> {
+    const now = new Date();
+    const count = await fork(this.#ctx).nativeUpdate(
+      TriggerEntity,
+      { id, nextRunAt: toDate(expectedNextRunAt, "expectedNextRunAt") },
+      { lastRunAt: now, nextRunAt: toDate(nextRunAt, "nextRunAt"), updatedAt: now },
+    );
+    return count > 0;
+  }
+
+  /** Enabled event triggers listening for `eventName`. */
+  async forEvent(eventName: string): Promise<TriggerRecord[]> {
+    const rows = await fork(this.#ctx).find(TriggerEntity, { kind: "event", enabled: true, eventName });
+    return rows.map(toRecord);
+  }
+
+  /** An enabled webhook trigger and its plaintext secret, or undefined. */
+  async webhook(id: string): Promise<{ trigger: TriggerRecord; secret: string } | undefined> {
+    const row = await fork(this.#ctx).findOne(TriggerEntity, { id, kind: "webhook", enabled: true });
+    if (!row?.secretCiphertext) return undefined;
+    const cut = row.secretCiphertext.indexOf(":");
+    const secret = this.#cipher.open(
+      row.secretCiphertext.slice(cut + 1),
+      row.secretCiphertext.slice(0, cut),
+      `trigger:${id}`,
+    );
+    return { trigger: toRecord(row), secret };
+  }
+}

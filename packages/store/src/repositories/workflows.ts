@@ -1,0 +1,256 @@
+// Workflows and their immutable published versions.
+import type { InferEntity } from "@mikro-orm/core";
+import semver from "semver";
+import { WorkflowEntity, WorkflowVersionEntity } from "../entities.ts";
+import { ConflictError, NotFoundError, translateDbError, ValidationError } from "../errors.ts";
+import type { WorkflowDefinition } from "../kernel-types.ts";
+import {
+  ACTIVE_RUN_STATUSES,
+  type Json,
+  type Page,
+  type PageOptions,
+  type WorkflowRecord,
+  type WorkflowStatus,
+  type WorkflowVersionRecord,
+} from "../records.ts";
+import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, requireText } from "./shared.ts";
+
+const ACTIVE_SQL = ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
+const STATUSES: readonly WorkflowStatus[] = ["draft", "active", "archived"];
+
+export interface CreateWorkflowInput {
+  name: string;
+  description?: string | null;
+  category?: string | null;
+  tags?: string[];
+  status?: WorkflowStatus;
+  owner?: string | null;
+  /** Lets callers (imports, tests) choose the id; a UUID. */
+  id?: string;
+}
+
+export type UpdateWorkflowInput = Partial<Omit<CreateWorkflowInput, "id">>;
+
+export interface WorkflowFilter extends PageOptions {
+  category?: string;
+  status?: WorkflowStatus;
+  /** Workflows carrying this tag. */
+  tag?: string;
+  /** Case-insensitive substring of the name or description. */
+  text?: string;
+}
+
+export interface PublishInput {
+  /** The workflow definition (graph validation is the caller's job, with the kernel's validator). */
+  definition: WorkflowDefinition | Json;
+  /** Exact semver; when absent, the latest version's patch is bumped (1.0.0 for the first). */
+  version?: string;
+  notes?: string | null;
+  /** Plugin package name → exact version. */
+  pluginVersions?: Record<string, string>;
+  publishedBy?: string | null;
+}
+
+type WorkflowRow = InferEntity<typeof WorkflowEntity>;
+type VersionRow = InferEntity<typeof WorkflowVersionEntity>;
+
+function toRecord(row: WorkflowRow): WorkflowRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description ?? null,
+    category: row.category ?? null,
+    tags: row.tags ?? [],
+    status: row.status as WorkflowStatus,
+    owner: row.owner ?? null,
+    latestVersion: row.latestVersion ?? null,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+function toVersionRecord(row: VersionRow): WorkflowVersionRecord {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    version: row.version,
+    definition: row.definition as unknown as WorkflowDefinition,
+    pluginVersions: row.pluginVersions ?? {},
+    notes: row.notes ?? null,
+    publishedBy: row.publishedBy ?? null,
+    publishedAt: iso(row.publishedAt),
+  };
+}
+
+function checkTags(tags: unknown): string[] {
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string"))
+    throw new ValidationError("tags must be an array of strings", { field: "tags" });
+  return tags as string[];
+}
+
+/** Workflows CRUD, publishing and versions. */
+export class WorkflowRepository {
+  readonly #ctx: RepositoryContext;
+  constructor(ctx: RepositoryContext) {
+    this.#ctx = ctx;
+  }
+
+  async create(input: CreateWorkflowInput): Promise<WorkflowRecord> {
+    const now = new Date();
+    const row = {
+      id: input.id ?? newId(),
+      name: requireText(input.name, "name"),
+      description: input.description ?? null,
+      category: input.category ?? null,
+      tags: checkTags(input.tags ?? []),
+      status: oneOf(input.status ?? "draft", STATUSES, "status"),
+      owner: input.owner ?? null,
+      latestVersion: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await fork(this.#ctx)
+      .insert(WorkflowEntity, row)
+      .catch((e) => translateDbError(e, { entity: "workflow" }));
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<WorkflowRecord | undefined> {
+    const row = await fork(this.#ctx).findOne(WorkflowEntity, { id });
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(filter: WorkflowFilter = {}): Promise<Page<WorkflowRecord>> {
+    const { limit, offset } = pageOf(filter);
+    const where: Record<string, unknown> = {};
+    if (filter.category !== undefined) where.category = filter.category;
+    if (filter.status !== undefined) where.status = oneOf(filter.status, STATUSES, "status");
+    if (filter.tag !== undefined) where.tags = { $contains: [filter.tag] };
+    if (filter.text) {
+      const pattern = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ name: { $ilike: pattern } }, { description: { $ilike: pattern } }];
+    }
+    const [rows, total] = await fork(this.#ctx).findAndCount(WorkflowEntity, where, {
+      orderBy: { updatedAt: "desc", id: "asc" },
+      limit,
+      offset,
+    });
+    return { items: rows.map(toRecord), total };
+  }
+
+  async update(id: string, patch: UpdateWorkflowInput): Promise<WorkflowRecord> {
+    const data: Record<string, unknown> = { updatedAt: new Date() };
+    if (patch.name !== undefined) data.name = requireText(patch.name, "name");
+    if (patch.description !== undefined) data.description = patch.description;
+    if (patch.category !== undefined) data.category = patch.category;
+    if (patch.tags !== undefined) data.tags = checkTags(patch.tags);
+    if (patch.status !== undefined) data.status = oneOf(patch.status, STATUSES, "status");
+    if (patch.owner !== undefined) data.owner = patch.owner;
+    const em = fork(this.#ctx);
+    const count = await em
+      .nativeUpdate(WorkflowEntity, { id }, data)
+      .catch((e) => translateDbError(e, { entity: "workflow", id }));
+    if (count === 0) throw new NotFoundError("workflow", id);
+    const row = await em.findOneOrFail(WorkflowEntity, { id });
+    return toRecord(row);
+  }
+
+  /**
+   * Deletes a workflow with its versions, triggers and finished runs. Refused with a ConflictError
+   * while a run of it is queued, running, paused or waiting.
+   */
+  async delete(id: string): Promise<void> {
+    await fork(this.#ctx).transactional(async (em) => {
+      // The row lock makes a run created concurrently wait for (and then fail on) the delete.
+      const found = await em.execute('select id from "workflows" where id = ? for update', [id]);
+      if (found.length === 0) throw new NotFoundError("workflow", id);
+      const active = await em.execute<{ n: string }[]>(
+        `select count(*)::text as n from "runs" where workflow_id = ? and status in (${ACTIVE_SQL})`,
+        [id],
+      );
+      const n = Number(active[0]?.n ?? 0);
+      if (n > 0)
+        throw new ConflictError(`workflow ${id} has ${n} active run(s); cancel them or wait before deleting`, {
+          entity: "workflow",
+          id,
+          activeRuns: n,
+        });
+      await em.execute('delete from "workflows" where id = ?', [id]);
+    });
+  }
+
+  /**
+   * Publishes an immutable version and marks it the latest, in one transaction. The first publish
+   * moves a draft workflow to `active`.
+   */
+  async publish(workflowId: string, input: PublishInput): Promise<WorkflowVersionRecord> {
+    if (input.definition === undefined || input.definition === null || typeof input.definition !== "object")
+      throw new ValidationError("definition must be a workflow definition object", { field: "definition" });
+    if (input.version !== undefined && semver.valid(input.version) !== input.version)
+      throw new ValidationError(`version ${input.version} is not an exact semver version`, {
+        field: "version",
+        value: input.version,
+      });
+    return fork(this.#ctx).transactional(async (em) => {
+      const [locked] = await em.execute<{ latest_version: string | null; status: string }[]>(
+        'select latest_version, status from "workflows" where id = ? for update',
+        [workflowId],
+      );
+      if (!locked) throw new NotFoundError("workflow", workflowId);
+      const latest = locked.latest_version;
+      let version = input.version;
+      if (version === undefined) version = latest ? (semver.inc(latest, "patch") ?? "1.0.0") : "1.0.0";
+      else if (latest && !semver.gt(version, latest))
+        throw new ConflictError(`version ${version} must be greater than the latest version ${latest}`, {
+          workflowId,
+          version,
+          latestVersion: latest,
+        });
+      const row = {
+        id: newId(),
+        workflowId,
+        version,
+        definition: input.definition as Json,
+        pluginVersions: input.pluginVersions ?? {},
+        notes: input.notes ?? null,
+        publishedBy: input.publishedBy ?? null,
+        publishedAt: new Date(),
+      };
+      await em.insert(WorkflowVersionEntity, row).catch((e) => translateDbError(e, { entity: "workflow_version" }));
+      await em.nativeUpdate(
+        WorkflowEntity,
+        { id: workflowId },
+        { latestVersion: version, status: locked.status === "draft" ? "active" : locked.status, updatedAt: new Date() },
+      );
+      return toVersionRecord(row as VersionRow);
+    });
+  }
+
+  /** A version by semver, or `"latest"`. */
+  async getVersion(workflowId: string, version: string): Promise<WorkflowVersionRecord | undefined> {
+    const em = fork(this.#ctx);
+    let wanted = version;
+    if (version === "latest") {
+      const workflow = await em.findOne(WorkflowEntity, { id: workflowId });
+      if (!workflow?.latestVersion) return undefined;
+      wanted = workflow.latestVersion;
+    }
+    const row = await em.findOne(WorkflowVersionEntity, { workflowId, version: wanted });
+    return row ? toVersionRecord(row) : undefined;
+  }
+
+  async getVersionById(id: string): Promise<WorkflowVersionRecord | undefined> {
+    const row = await fork(this.#ctx).findOne(WorkflowVersionEntity, { id });
+    return row ? toVersionRecord(row) : undefined;
+  }
+
+  /** Every version of a workflow, newest first. */
+  async listVersions(workflowId: string): Promise<WorkflowVersionRecord[]> {
+    const rows = await fork(this.#ctx).find(
+      WorkflowVersionEntity,
+      { workflowId },
+      { orderBy: { publishedAt: "desc" } },
+    );
+    return rows.map(toVersionRecord);
+  }
+}
