@@ -1,6 +1,6 @@
 // `pnpm bench [filter]`: runs every bench/*.bench.ts (and packages' bench files), prints a table and
 // writes bench/results.json.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { type BenchEntry, type BenchResult, complete, machine } from "./harness.ts";
@@ -30,9 +30,9 @@ function safeReaddir(dir: string): string[] {
 const machineName = machine();
 const at = new Date();
 const results: BenchResult[] = [];
-for (const file of benchFiles()) {
+// Filter by path before importing, so one entry's broken module cannot stop the others.
+for (const file of benchFiles().filter((f) => !filter || path.relative(root, f).includes(filter))) {
   const entry = (await import(pathToFileURL(file).href)).default as BenchEntry;
-  if (filter && !entry.name.includes(filter) && !file.includes(filter)) continue;
   process.stderr.write(`bench: ${entry.name} (${path.relative(root, file)})\n`);
   for (const figure of await entry.run()) results.push(complete(figure, at, machineName));
 }
@@ -48,5 +48,16 @@ console.table(
     ratio: fmt(r.ratio),
   })),
 );
-writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+// A filtered run updates its own entries and keeps the others' last figures.
+const file = path.join(root, "bench", "results.json");
+let kept: BenchResult[] = [];
+if (filter) {
+  try {
+    const names = new Set(results.map((r) => r.name));
+    kept = (JSON.parse(readFileSync(file, "utf8")) as BenchResult[]).filter((r) => !names.has(r.name));
+  } catch {
+    kept = [];
+  }
+}
+writeFileSync(file, `${JSON.stringify([...kept, ...results], null, 2)}\n`);
 console.log(`wrote bench/results.json (${results.length} results)`);
