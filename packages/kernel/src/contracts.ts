@@ -282,7 +282,14 @@ export interface NodeState {
   port?: string;
   error?: ErrorInfo;
   wait?: WaitSpec;
+  /**
+   * The payload the node was resumed with, kept so an attempt interrupted by a crash re-runs with
+   * it; cleared when the node suspends again.
+   */
+  resume?: Json;
+  /** When the node's first attempt started. */
   startedAt?: string;
+  /** When the node last finished or suspended. */
   finishedAt?: string;
 }
 
