@@ -1,0 +1,6 @@
+// @weft/sdk/testing: run nodes through the real kernel in unit tests.
+export type { ExampleOverrides, ExampleResult } from "./examples.ts";
+export { runExamples } from "./examples.ts";
+export { expectManifestFresh } from "./manifest-fresh.ts";
+export type { RunNodeOptions, RunNodeResult, Templated, TestCredential } from "./run-node.ts";
+export { runNode } from "./run-node.ts";
