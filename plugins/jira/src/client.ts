@@ -1,0 +1,37 @@
+import type { JiraCredentialValues } from "./credential.ts";
+import { jiraError } from "./errors.ts";
+import { type CallContext, readJson, type SendOptions, send } from "./http.ts";
+
+/** Thin Jira Cloud REST v3 client: Basic auth, URLs, error mapping and the plugin's retry policy. */
+export class JiraClient {
+  readonly baseUrl: string;
+  readonly #authorization: string;
+  readonly #call: CallContext;
+
+  constructor(values: JiraCredentialValues, call: CallContext) {
+    this.baseUrl = values.baseUrl.replace(/\/+$/, "");
+    this.#authorization = `Basic ${Buffer.from(`${values.email}:${values.apiToken}`).toString("base64")}`;
+    this.#call = call;
+  }
+
+  /** The browser URL of an issue. */
+  browseUrl(key: string): string {
+    return `${this.baseUrl}/browse/${encodeURIComponent(key)}`;
+  }
+
+  request(method: SendOptions["method"], path: string, options: { body?: unknown; idempotent?: boolean } = {}) {
+    return send(this.#call, {
+      method,
+      url: `${this.baseUrl}${path}`,
+      headers: { authorization: this.#authorization },
+      body: options.body,
+      idempotent: options.idempotent ?? method === "GET",
+      mapError: jiraError,
+    });
+  }
+
+  async json<T>(method: SendOptions["method"], path: string, options: { body?: unknown; idempotent?: boolean } = {}) {
+    const response = await this.request(method, path, options);
+    return readJson<T>(response, `${method} ${path}`);
+  }
+}
