@@ -1,38 +1,91 @@
 #!/usr/bin/env -S node --no-node-snapshot
 // The `weft` command.
-import { createServer } from "node:http";
-import path from "node:path";
-import { startEmbeddedPostgres } from "@weft/store/embedded";
+import { Command, Option } from "commander";
+import { migrateCommand } from "./commands/migrate.ts";
+import { pluginListCommand, pluginNewCommand, pluginSchemaCommand } from "./commands/plugin.ts";
+import { runCommand } from "./commands/run.ts";
+import { startCommand } from "./commands/start.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { workerCommand } from "./commands/worker.ts";
 import { VERSION } from "./index.ts";
 
-const [command] = process.argv.slice(2);
-if (command !== "start") {
-  console.error(`weft ${VERSION}\nusage: weft start`);
-  process.exit(command ? 2 : 0);
+/** Runs a command that ends: its exit code becomes the process's (pools and timers may linger). */
+function ends<A extends unknown[]>(action: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    const code = await action(...args);
+    process.exit(code);
+  };
 }
 
-const dataDir = path.resolve(process.env.WEFT_DATA_DIR ?? ".data");
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? "127.0.0.1";
-const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
-const server = createServer((req, res) => {
-  res.setHeader("content-type", "application/json");
-  if (req.url === "/api/health") {
-    res.end(JSON.stringify({ status: "ok", version: VERSION }));
-    return;
-  }
-  res.statusCode = 404;
-  res.end(JSON.stringify({ error: { code: "WEFT_E_NOT_FOUND", message: `no route ${req.method} ${req.url}` } }));
-});
-server.listen(port, host, () => {
-  const address = server.address();
-  const actual = address && typeof address === "object" ? address.port : port;
-  console.log(`weft ${VERSION} listening on http://${host}:${actual} (database: ${pg ? "embedded" : "DATABASE_URL"})`);
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    server.close();
-    void pg?.stop().then(() => process.exit(0));
-    if (!pg) process.exit(0);
-  });
+const program = new Command("weft")
+  .version(VERSION)
+  .description("Weft: plugin-based workflow engine for security-operations automation.")
+  .showHelpAfterError();
+
+program
+  .command("start")
+  .description("serve the API and execute runs in this process (embedded PostgreSQL unless DATABASE_URL)")
+  .addHelpText(
+    "after",
+    "\nEnvironment: PORT (3000), HOST (127.0.0.1), WEFT_DATA_DIR (./.data), DATABASE_URL, REDIS_URL, WEFT_ADMIN_API_KEY",
+  )
+  .action(() => startCommand());
+
+program
+  .command("worker")
+  .description("run a BullMQ worker (needs REDIS_URL)")
+  .option("--concurrency <n>", "runs executed at once (WEFT_WORKER_CONCURRENCY, default 10)")
+  .option("--port <port>", "port of /healthz, /readyz, /metrics (0: a free one)")
+  .action((options: { concurrency?: string; port?: string }) => workerCommand(options));
+
+program
+  .command("run")
+  .description("validate and execute a workflow file locally (no server needed)")
+  .argument("<workflow.json>", "the workflow file")
+  .option("--input <json|@file>", "the run input, as JSON or @file.json")
+  .option("--credentials <file.json>", 'credentials for this run: { "<name>": { "type": "…", "values": { … } } }')
+  .option("--json", "print only the final run record as JSON")
+  .addHelpText("after", "\nExit codes: 0 the run succeeded, 1 it failed, 2 the workflow or input is invalid.")
+  .action(
+    ends((file: string, options: { input?: string; credentials?: string; json?: boolean }) =>
+      runCommand(file, options),
+    ),
+  );
+
+program
+  .command("validate")
+  .description("check a workflow file against the installed node types")
+  .argument("<workflow.json>")
+  .action(ends((file: string) => validateCommand(file)));
+
+const plugin = program.command("plugin").description("installed plugins and plugin scaffolding");
+plugin
+  .command("list")
+  .description("installed plugins and their node types")
+  .option("--json", "as JSON")
+  .action(ends((options: { json?: boolean }) => pluginListCommand(options)));
+plugin
+  .command("schema")
+  .description("a node type's config JSON Schema")
+  .argument("<type>", "node type, e.g. http.request")
+  .option("--version <major>", "plugin major (default: the highest installed)")
+  .addOption(new Option("--output", "print the output schema instead"))
+  .action(ends((type: string, options: { version?: string; output?: boolean }) => pluginSchemaCommand(type, options)));
+plugin
+  .command("new")
+  .description("scaffold a plugin package")
+  .argument("<name>", "short name (acme → @weft/plugin-acme) or a package name")
+  .option("--dir <dir>", "target directory (default: plugins/<name>)")
+  .action(ends((name: string, options: { dir?: string }) => pluginNewCommand(name, options)));
+
+program
+  .command("migrate")
+  .description("apply database migrations (DATABASE_URL, else the embedded database)")
+  .action(ends(() => migrateCommand()));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`weft: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
 }

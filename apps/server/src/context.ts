@@ -1,0 +1,44 @@
+// What every route module receives: the services, the server's settings and the audit trail.
+import type { Logger } from "pino";
+import type { ServerCatalog, ServerRuntime, ServerStore } from "./deps.ts";
+import type { DraftDefinitions } from "./drafts.ts";
+import type { Actor } from "./http/route.ts";
+import type { HttpMetrics } from "./metrics.ts";
+
+export interface RouteContext {
+  store: ServerStore;
+  runtime: ServerRuntime;
+  catalog: ServerCatalog;
+  drafts: DraftDefinitions;
+  logger: Logger;
+  metrics: HttpMetrics;
+  version: string;
+  /** Accepted clock difference of webhook timestamps, in seconds. */
+  webhookToleranceSec: number;
+  /** Drops cached key verifications (after a revocation). */
+  forgetKeys(): void;
+}
+
+/** Records one write in the audit trail. `target` is `<type>:<id>`. */
+export async function audit(
+  ctx: RouteContext,
+  actor: Actor | string | undefined,
+  action: string,
+  target: string,
+  change: { before?: unknown; after?: unknown } = {},
+): Promise<void> {
+  await ctx.store.audit.record({
+    actor: typeof actor === "string" ? actor : (actor?.id ?? "anonymous"),
+    action,
+    target: { type: target.slice(0, target.indexOf(":")), id: target.slice(target.indexOf(":") + 1) },
+    ...(change.before === undefined ? {} : { before: toJson(change.before) }),
+    ...(change.after === undefined ? {} : { after: toJson(change.after) }),
+  });
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Records are JSON already; this drops `undefined` fields the database would refuse. */
+function toJson(value: unknown): Json {
+  return JSON.parse(JSON.stringify(value ?? null)) as Json;
+}

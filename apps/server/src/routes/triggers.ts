@@ -1,0 +1,172 @@
+// Triggers of a workflow, and the webhook endpoint they expose. A webhook call is authenticated by
+// an HMAC-SHA256 signature over `${timestamp}.${rawBody}` with the trigger's secret; the timestamp
+// must be within the tolerance window and a signature is accepted once (replay protection).
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { audit, type RouteContext } from "../context.ts";
+import { ApiError, ServerErrorCode } from "../errors.ts";
+import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
+import {
+  createTriggerBody,
+  hookParams,
+  idParams,
+  runStartedSchema,
+  triggerSchema,
+  webhookCreatedSchema,
+} from "../schemas.ts";
+
+/** Header carrying `sha256=<hex>`. */
+export const SIGNATURE_HEADER = "x-weft-signature";
+/** Header carrying the Unix time (seconds) the sender signed at. */
+export const TIMESTAMP_HEADER = "x-weft-timestamp";
+
+/** The signature header value for `rawBody` sent at `timestamp` (what senders compute). */
+export function signWebhook(secret: string, timestamp: number | string, rawBody: string): string {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex")}`;
+}
+
+/** Signatures seen within the window: a replayed request is refused even with a fresh clock. */
+class SeenSignatures {
+  readonly #seen = new Map<string, number>();
+  /** Records `signature` until `expiresAt`; false when it was already seen. */
+  add(signature: string, expiresAt: number, now: number): boolean {
+    if (this.#seen.size > 10_000) for (const [key, until] of this.#seen) if (until < now) this.#seen.delete(key);
+    const until = this.#seen.get(signature);
+    if (until !== undefined && until >= now) return false;
+    this.#seen.set(signature, expiresAt);
+    return true;
+  }
+}
+
+export function triggerRoutes(c: RouteContext): AnyRoute[] {
+  const seen = new SeenSignatures();
+  const loadWorkflow = async (id: string) => {
+    const workflow = await c.store.workflows.get(id);
+    if (!workflow) throw new ApiError(ServerErrorCode.NotFound, `workflow ${id} not found`, { workflowId: id });
+    return workflow;
+  };
+
+  return [
+    defineRoute({
+      method: "get",
+      path: "/api/workflows/:id/triggers",
+      operationId: "listTriggers",
+      summary: "A workflow's triggers (webhook secrets are never listed)",
+      tag: "triggers",
+      access: "viewer",
+      params: idParams,
+      responses: { 200: { description: "Triggers.", schema: z.object({ items: z.array(triggerSchema) }) } },
+      handler: async ({ params }) => {
+        await loadWorkflow(params.id);
+        return ok({ items: await c.store.triggers.listForWorkflow(params.id) });
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/workflows/:id/triggers",
+      operationId: "createTrigger",
+      summary: "Add a trigger; a webhook trigger's secret is returned once",
+      tag: "triggers",
+      access: "editor",
+      params: idParams,
+      body: createTriggerBody,
+      responses: { 201: { description: "Created.", schema: webhookCreatedSchema } },
+      handler: async ({ params, body, actor, ctx }) => {
+        await loadWorkflow(params.id);
+        const trigger = await c.store.triggers.create({ workflowId: params.id, ...body });
+        await audit(c, actor, "trigger.create", `trigger:${trigger.id}`, { after: trigger });
+        if (body.kind !== "webhook") return ok(trigger, 201);
+        const secret = (await c.store.triggers.webhook(trigger.id))?.secret;
+        return ok({ ...trigger, secret, url: `${ctx.origin}/api/hooks/${trigger.id}` }, 201);
+      },
+    }),
+    defineRoute({
+      method: "delete",
+      path: "/api/triggers/:id",
+      operationId: "deleteTrigger",
+      summary: "Remove a trigger",
+      tag: "triggers",
+      access: "editor",
+      params: idParams,
+      responses: { 204: { description: "Deleted." } },
+      handler: async ({ params, actor }) => {
+        const before = await c.store.triggers.get(params.id);
+        if (!before)
+          throw new ApiError(ServerErrorCode.NotFound, `trigger ${params.id} not found`, { triggerId: params.id });
+        await c.store.triggers.delete(params.id);
+        await audit(c, actor, "trigger.delete", `trigger:${params.id}`, { before });
+        return { status: 204, body: null };
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/hooks/:triggerId",
+      operationId: "receiveWebhook",
+      summary: "Start a run from a signed webhook call",
+      description:
+        "Headers: `X-Weft-Timestamp: <unix seconds>` and `X-Weft-Signature: sha256=<hex>`, the " +
+        "HMAC-SHA256 of `<timestamp>.<raw body>` with the trigger's secret. The timestamp must be within " +
+        "the tolerance window (default 300 s) and each signature is accepted once. The JSON body becomes the run's input.",
+      tag: "triggers",
+      access: "signature",
+      params: hookParams,
+      responses: {
+        202: { description: "The run was started.", schema: runStartedSchema },
+        409: { description: "This signature was already used (WEFT_E_WEBHOOK_REPLAY)." },
+      },
+      handler: async ({ params, ctx }) => {
+        const hook = await c.store.triggers.webhook(params.triggerId);
+        if (!hook) {
+          throw new ApiError(ServerErrorCode.NotFound, `no enabled webhook trigger ${params.triggerId}`, {
+            triggerId: params.triggerId,
+          });
+        }
+        const rawBody = ctx.state.rawBody as string;
+        const timestamp = ctx.get(TIMESTAMP_HEADER);
+        const signature = ctx.get(SIGNATURE_HEADER);
+        if (!/^\d{1,12}$/.test(timestamp) || !signature) {
+          throw new ApiError(
+            ServerErrorCode.WebhookSignature,
+            `missing or malformed ${TIMESTAMP_HEADER} / ${SIGNATURE_HEADER} headers`,
+            { headers: [TIMESTAMP_HEADER, SIGNATURE_HEADER] },
+          );
+        }
+        const now = Date.now();
+        const skew = Math.abs(now / 1000 - Number(timestamp));
+        if (skew > c.webhookToleranceSec) {
+          throw new ApiError(ServerErrorCode.WebhookSignature, "the webhook timestamp is outside the accepted window", {
+            toleranceSec: c.webhookToleranceSec,
+          });
+        }
+        const expected = Buffer.from(signWebhook(hook.secret, timestamp, rawBody));
+        const given = Buffer.from(signature);
+        if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+          throw new ApiError(ServerErrorCode.WebhookSignature, "the webhook signature does not match");
+        }
+        if (!seen.add(`${params.triggerId}:${signature}`, now + c.webhookToleranceSec * 2000, now)) {
+          throw new ApiError(ServerErrorCode.WebhookReplay, "this webhook call was already received");
+        }
+        let input: unknown = null;
+        if (rawBody.trim().length > 0) {
+          try {
+            input = JSON.parse(rawBody);
+          } catch (error) {
+            throw new ApiError(
+              ServerErrorCode.MalformedJson,
+              `webhook body is not valid JSON: ${(error as Error).message}`,
+            );
+          }
+        }
+        const started = await c.runtime.startRun({
+          workflowId: hook.trigger.workflowId,
+          input: input as never,
+          trigger: { type: "webhook", id: params.triggerId },
+        });
+        await audit(c, `trigger:${params.triggerId}`, "webhook.receive", `run:${started.runId}`, {
+          after: { workflowId: hook.trigger.workflowId },
+        });
+        return ok({ runId: started.runId, status: started.status }, 202);
+      },
+    }),
+  ];
+}
