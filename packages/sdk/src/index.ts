@@ -39,8 +39,12 @@ export { defineCredential, defineNode, definePlugin, NODE_CATEGORIES } from "./d
 export type { NodeErrorOptions } from "./errors.ts";
 export { HttpStatusError, NodeError, parseRetryAfter, SdkErrorCode } from "./errors.ts";
 export { evaluate, evaluateExpression, expressionScope } from "./expressions.ts";
+export type { HttpCallContext, HttpRequestOptions, HttpService, RetryBudget } from "./http-call.ts";
+export { abortableSleep, DEFAULT_RETRY_BUDGET, readJsonBody, sendRequest } from "./http-call.ts";
 export type { FieldHints, JsonSchema } from "./json-schema.ts";
 export { toJsonSchema } from "./json-schema.ts";
 export type { CredentialManifest, NodeManifest, PluginManifest } from "./manifest.ts";
 export { credentialManifest, nodeManifest, pluginManifest, toDescriptor } from "./manifest.ts";
 export { formatManifest, importPlugin, MANIFEST_FILE, writeManifest } from "./manifest-file.ts";
+export type { RateLimit, RateLimiter } from "./rate-limit.ts";
+export { ProcessRateLimiter, RATE_LIMITER } from "./rate-limit.ts";

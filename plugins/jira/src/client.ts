@@ -1,14 +1,14 @@
+import { type HttpCallContext, type HttpRequestOptions, readJsonBody, sendRequest } from "@weft/sdk";
 import type { JiraCredentialValues } from "./credential.ts";
-import { jiraError } from "./errors.ts";
-import { type CallContext, readJson, type SendOptions, send } from "./http.ts";
+import { jiraError, jiraService } from "./errors.ts";
 
 /** Thin Jira Cloud REST v3 client: Basic auth, URLs, error mapping and the plugin's retry policy. */
 export class JiraClient {
   readonly baseUrl: string;
   readonly #authorization: string;
-  readonly #call: CallContext;
+  readonly #call: HttpCallContext;
 
-  constructor(values: JiraCredentialValues, call: CallContext) {
+  constructor(values: JiraCredentialValues, call: HttpCallContext) {
     this.baseUrl = values.baseUrl.replace(/\/+$/, "");
     this.#authorization = `Basic ${Buffer.from(`${values.email}:${values.apiToken}`).toString("base64")}`;
     this.#call = call;
@@ -19,8 +19,9 @@ export class JiraClient {
     return `${this.baseUrl}/browse/${encodeURIComponent(key)}`;
   }
 
-  request(method: SendOptions["method"], path: string, options: { body?: unknown; idempotent?: boolean } = {}) {
-    return send(this.#call, {
+  request(method: HttpRequestOptions["method"], path: string, options: { body?: unknown; idempotent?: boolean } = {}) {
+    return sendRequest(this.#call, {
+      service: jiraService,
       method,
       url: `${this.baseUrl}${path}`,
       headers: { authorization: this.#authorization },
@@ -30,8 +31,12 @@ export class JiraClient {
     });
   }
 
-  async json<T>(method: SendOptions["method"], path: string, options: { body?: unknown; idempotent?: boolean } = {}) {
+  async json<T>(
+    method: HttpRequestOptions["method"],
+    path: string,
+    options: { body?: unknown; idempotent?: boolean } = {},
+  ) {
     const response = await this.request(method, path, options);
-    return readJson<T>(response, `${method} ${path}`);
+    return readJsonBody<T>(response, jiraService, `${method} ${path}`);
   }
 }

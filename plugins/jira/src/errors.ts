@@ -1,6 +1,7 @@
 // Error codes raised by @weft/plugin-jira (documented in docs/errors.md). HTTP statuses map to the
 // SDK's shared codes (WEFT_E_AUTH, WEFT_E_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS), with
 // Jira's `errorMessages`/`errors` turned into a readable message that names the fields.
+import type { HttpService } from "@weft/sdk";
 import { HttpStatusError, NodeError, parseRetryAfter } from "@weft/sdk";
 
 export const JiraErrorCode = {
@@ -13,6 +14,13 @@ export const JiraErrorCode = {
   /** Jira answered with a body the plugin cannot read. */
   BadResponse: "WEFT_E_JIRA_BAD_RESPONSE",
 } as const;
+
+/** How the SDK's HTTP calls name Jira and its unreachable / bad-response errors. */
+export const jiraService: HttpService = {
+  name: "Jira",
+  unreachableCode: JiraErrorCode.Unreachable,
+  badResponseCode: JiraErrorCode.BadResponse,
+};
 
 interface JiraErrorBody {
   errorMessages?: unknown;

@@ -1,6 +1,7 @@
 // Error codes raised by @weft/plugin-slack (documented in docs/errors.md). Slack answers most Web API
 // failures with HTTP 200 `{ok: false, error}`; those error strings, and the plain-text codes of
 // incoming webhooks, are mapped here once, to the SDK's shared codes where one fits.
+import type { HttpService } from "@weft/sdk";
 import { HttpStatusError, NodeError, SdkErrorCode } from "@weft/sdk";
 
 export const SlackErrorCode = {
@@ -13,6 +14,13 @@ export const SlackErrorCode = {
   /** Slack answered with a body the plugin cannot read. */
   BadResponse: "WEFT_E_SLACK_BAD_RESPONSE",
 } as const;
+
+/** How the SDK's HTTP calls name Slack and its unreachable / bad-response errors. */
+export const slackService: HttpService = {
+  name: "Slack",
+  unreachableCode: SlackErrorCode.Unreachable,
+  badResponseCode: SlackErrorCode.BadResponse,
+};
 
 /** Web API errors that mean the token cannot do this: fix the credential or the app's scopes. */
 const AUTH_ERRORS = new Set([

@@ -1,10 +1,9 @@
 // slack.postMessage: chat.postMessage with text and/or Block Kit blocks, threads and unfurl options,
 // paced per channel across workers.
-import { defineNode, NodeError } from "@weft/sdk";
+import { defineNode, NodeError, readJsonBody, sendRequest } from "@weft/sdk";
 import { z } from "zod";
 import { slackCredential, slackValues } from "./credential.ts";
-import { SlackErrorCode, slackApiError, slackHttpError } from "./errors.ts";
-import { readJson, send } from "./http.ts";
+import { SlackErrorCode, slackApiError, slackHttpError, slackService } from "./errors.ts";
 import { channelLimit, rateLimiterFrom } from "./rate-limit.ts";
 
 export const ratePerSecond = z.number().min(0.01).max(100).default(1).meta({
@@ -94,7 +93,8 @@ export const postMessage = defineNode({
       if (cfg.unfurlMedia !== undefined) body["unfurl_media"] = cfg.unfurlMedia;
       const url = `${baseUrl.replace(/\/+$/, "")}/chat.postMessage`;
       // Posting is not idempotent: only 429 (rejected before posting) is retried inside the attempt.
-      const response = await send(ctx, {
+      const response = await sendRequest(ctx, {
+        service: slackService,
         method: "POST",
         url,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json; charset=utf-8" },
@@ -102,8 +102,9 @@ export const postMessage = defineNode({
         idempotent: false,
         mapError: slackHttpError,
       });
-      const answer = await readJson<{ ok?: boolean; channel?: string; ts?: string; error?: string }>(
+      const answer = await readJsonBody<{ ok?: boolean; channel?: string; ts?: string; error?: string }>(
         response,
+        slackService,
         "chat.postMessage",
       );
       if (answer.ok !== true) throw slackApiError("chat.postMessage", answer);

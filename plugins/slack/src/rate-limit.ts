@@ -1,40 +1,11 @@
 // Per-channel pacing (Slack allows about one message per second per channel). Across workers it
 // uses the run-scoped limiter the runtime registers under RATE_LIMITER (a Redis token bucket with
 // the BullMQ transport); without one (unit tests, a bare kernel) an in-process limiter paces this
-// process only.
-import { sleep } from "./http.ts";
+// process only. The contract itself lives in @weft/sdk; it is re-exported here for compatibility.
+import { ProcessRateLimiter, RATE_LIMITER, type RateLimit, type RateLimiter } from "@weft/sdk";
 
-/** The service token under which the runtime registers its shared rate limiter. */
-export const RATE_LIMITER = "weft.rateLimiter";
-
-/** At most `limit` acquisitions per `intervalMs` for one `key`. */
-export interface RateLimit {
-  key: string;
-  limit: number;
-  intervalMs: number;
-}
-
-/** What the plugin needs of a rate limiter (the runtime's limiter implements it). */
-export interface RateLimiter {
-  /** Resolves when the caller may proceed; rejects with the signal's reason when aborted while waiting. */
-  acquire(limit: RateLimit, signal?: AbortSignal): Promise<void>;
-}
-
-/** Spaces acquisitions of each key evenly, in this process. */
-export class ProcessRateLimiter implements RateLimiter {
-  readonly #next = new Map<string, number>();
-
-  async acquire(limit: RateLimit, signal?: AbortSignal): Promise<void> {
-    const now = Date.now();
-    const spacing = limit.intervalMs / limit.limit;
-    const at = Math.max(now, this.#next.get(limit.key) ?? 0);
-    this.#next.set(limit.key, at + spacing);
-    if (this.#next.size > 10_000) {
-      for (const [key, free] of this.#next) if (free < now) this.#next.delete(key);
-    }
-    if (at > now) await sleep(at - now, signal ?? new AbortController().signal);
-  }
-}
+export type { RateLimit, RateLimiter } from "@weft/sdk";
+export { ProcessRateLimiter, RATE_LIMITER } from "@weft/sdk";
 
 const processLimiter = new ProcessRateLimiter();
 

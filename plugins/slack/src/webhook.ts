@@ -1,10 +1,9 @@
 // slack.webhook: post through an incoming webhook. Slack answers plain text: `ok`, or an error code.
 import { createHash } from "node:crypto";
-import { defineNode, NodeError } from "@weft/sdk";
+import { defineNode, NodeError, sendRequest } from "@weft/sdk";
 import { z } from "zod";
 import { slackWebhookCredential, slackWebhookValues } from "./credential.ts";
-import { SlackErrorCode, slackWebhookError } from "./errors.ts";
-import { send } from "./http.ts";
+import { SlackErrorCode, slackService, slackWebhookError } from "./errors.ts";
 import { ratePerSecond } from "./post-message.ts";
 import { channelLimit, rateLimiterFrom } from "./rate-limit.ts";
 
@@ -58,7 +57,8 @@ export const webhook = defineNode({
       if (cfg.threadTs) body["thread_ts"] = cfg.threadTs;
       if (cfg.unfurlLinks !== undefined) body["unfurl_links"] = cfg.unfurlLinks;
       if (cfg.unfurlMedia !== undefined) body["unfurl_media"] = cfg.unfurlMedia;
-      const response = await send(ctx, {
+      const response = await sendRequest(ctx, {
+        service: slackService,
         method: "POST",
         url,
         headers: { "content-type": "application/json; charset=utf-8", accept: "text/plain" },

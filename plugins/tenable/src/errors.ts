@@ -1,5 +1,6 @@
 // Error codes raised by @weft/plugin-tenable (documented in docs/errors.md). HTTP statuses map to the
 // SDK's shared codes (WEFT_E_AUTH, WEFT_E_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS).
+import type { HttpService } from "@weft/sdk";
 
 export const TenableErrorCode = {
   /** The export ended `ERROR` (retryable: a new attempt starts a new export) or `CANCELLED` (not retryable). */
@@ -13,3 +14,10 @@ export const TenableErrorCode = {
   /** Tenable answered with a body the plugin cannot read. */
   BadResponse: "WEFT_E_TENABLE_BAD_RESPONSE",
 } as const;
+
+/** How the SDK's HTTP calls name Tenable and its unreachable / bad-response errors. */
+export const tenableService: HttpService = {
+  name: "Tenable",
+  unreachableCode: TenableErrorCode.Unreachable,
+  badResponseCode: TenableErrorCode.BadResponse,
+};

@@ -2,11 +2,11 @@
 // chunks as soon as they are listed (they finish out of order, with non-sequential ids), with bounded
 // concurrency. Each chunk is normalised as it arrives and its raw records dropped, so a large
 // export is never held twice in memory. A cancelled or timed-out attempt cancels the export.
-import { defineNode, NodeError } from "@weft/sdk";
+import { abortableSleep, defineNode, type HttpCallContext, NodeError, readJsonBody } from "@weft/sdk";
 import { z } from "zod";
 import { TenableClient } from "./client.ts";
 import { tenableCredential, tenableValues } from "./credential.ts";
-import { TenableErrorCode } from "./errors.ts";
+import { TenableErrorCode, tenableService } from "./errors.ts";
 import {
   countsSchema,
   emptyCounts,
@@ -16,7 +16,6 @@ import {
   normaliseFinding,
   SEVERITIES,
 } from "./findings.ts";
-import { type CallContext, readJson, sleep } from "./http.ts";
 
 const config = z
   .object({
@@ -129,11 +128,15 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 
 async function startExport(
   client: TenableClient,
-  call: CallContext & { logger: { info(m: string): void } },
+  call: HttpCallContext & { logger: { info(m: string): void } },
   cfg: Config,
 ) {
   const response = await client.request("POST", "/vulns/export", { body: exportRequest(cfg), accept: [409] });
-  const body = await readJson<{ export_uuid?: string; active_job_id?: string }>(response, "POST /vulns/export");
+  const body = await readJsonBody<{ export_uuid?: string; active_job_id?: string }>(
+    response,
+    tenableService,
+    "POST /vulns/export",
+  );
   // 409: an identical export is already running (typically our own previous attempt): reuse it.
   const uuid = response.status === 409 ? body.active_job_id : body.export_uuid;
   if (!uuid) {
@@ -145,7 +148,7 @@ async function startExport(
   return uuid;
 }
 
-async function cancelExport(client: TenableClient, uuid: string, call: CallContext): Promise<void> {
+async function cancelExport(client: TenableClient, uuid: string, call: HttpCallContext): Promise<void> {
   try {
     // The attempt's own signal is aborted by now; the cancel gets a short budget of its own.
     await client.request("POST", `/vulns/export/${uuid}/cancel`, {
@@ -199,7 +202,7 @@ export const exportVulnerabilities = defineNode({
             details: { exportUuid: uuid, chunk: id },
           });
         }
-        const records = await readJson<unknown>(response, `chunk ${id}`);
+        const records = await readJsonBody<unknown>(response, tenableService, `chunk ${id}`);
         if (!Array.isArray(records)) {
           throw new NodeError(TenableErrorCode.BadResponse, `chunk ${id} of export ${uuid} is not a JSON array`);
         }
@@ -234,7 +237,7 @@ export const exportVulnerabilities = defineNode({
               { details: { exportUuid: uuid, status: status.status ?? null, chunksDownloaded: fetched.size } },
             );
           }
-          await sleep(Math.min(interval, remaining), ctx.signal);
+          await abortableSleep(Math.min(interval, remaining), ctx.signal);
           interval = Math.min(interval * 1.5, cfg.maxPollIntervalSeconds * 1000);
         }
       } catch (error) {
