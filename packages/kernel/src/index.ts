@@ -46,5 +46,5 @@ export {
   type StrategyRegistryOptions,
   strategyToken,
 } from "./registry.ts";
-export { retryDelay } from "./retry.ts";
+export { abortableSleep, retryDelay } from "./retry.ts";
 export { ERROR_PORT, type ValidationCode, type ValidationIssue, validate } from "./validate.ts";

@@ -21,21 +21,25 @@ export function shouldRetry(policy: RetryPolicy | undefined, attempt: number, er
   return policy !== undefined && error.retryable && attempt < policy.maxAttempts;
 }
 
-/** The default sleep between attempts: a timer that an abort ends early (rejecting with the reason). */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or rejects with the signal's reason (the kernel's timeout or cancel error, not a
+ * generic `AbortError`) as soon as it is aborted. The engine's default sleep between attempts, and
+ * what plugins use for poll loops and pacing inside `execute`.
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) {
+    if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal?.reason);
     };
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -7,8 +7,7 @@
 // - anything else, or a failure after that budget, is thrown as a typed error and the kernel's
 //   `data.retry` policy decides whether a new attempt runs (retryable 429/5xx carry `retryAfterMs`).
 // A long poll loop (an export that runs for an hour) would otherwise lose all progress on one 503.
-import { setTimeout as delay } from "node:timers/promises";
-import type { NodeLogger } from "@weft/kernel";
+import { abortableSleep, type NodeLogger } from "@weft/kernel";
 import { HttpStatusError, NodeError } from "./errors.ts";
 
 /** The part of a node context an HTTP call needs: pass the node's `ctx` itself. */
@@ -142,18 +141,6 @@ export async function readJsonBody<T>(response: Response, service: HttpService, 
       cause: error,
       details: { status: response.status, body: text.slice(0, 200) },
     });
-  }
-}
-
-/**
- * Waits `ms`, or rejects with the signal's reason (the kernel's timeout or cancel error, not a
- * generic `AbortError`) as soon as it is aborted — for poll loops and pacing inside `execute`.
- */
-export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, signal ? { signal } : undefined);
-  } catch (error) {
-    throw signal?.aborted ? signal.reason : error;
   }
 }
 

@@ -23,7 +23,7 @@ export type {
   WaitSpec,
 } from "@weft/kernel";
 /** Returns `output` on a named port from `execute` (e.g. `emit("true", item)`). */
-export { emit, isSuspension, suspend, WeftError } from "@weft/kernel";
+export { abortableSleep, emit, isSuspension, suspend, WeftError } from "@weft/kernel";
 export { isTemplate } from "./config-check.ts";
 export type {
   CredentialDefinition,
@@ -40,7 +40,7 @@ export type { NodeErrorOptions } from "./errors.ts";
 export { HttpStatusError, NodeError, parseRetryAfter, SdkErrorCode } from "./errors.ts";
 export { evaluate, evaluateExpression, expressionScope } from "./expressions.ts";
 export type { HttpCallContext, HttpRequestOptions, HttpService, RetryBudget } from "./http-call.ts";
-export { abortableSleep, DEFAULT_RETRY_BUDGET, readJsonBody, sendRequest } from "./http-call.ts";
+export { DEFAULT_RETRY_BUDGET, readJsonBody, sendRequest } from "./http-call.ts";
 export type { FieldHints, JsonSchema } from "./json-schema.ts";
 export { toJsonSchema } from "./json-schema.ts";
 export type { CredentialManifest, NodeManifest, PluginManifest } from "./manifest.ts";

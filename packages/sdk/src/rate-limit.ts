@@ -1,7 +1,7 @@
 // The rate limiter contract plugins pace their calls with. The runtime registers a limiter that holds
 // across workers (a Redis token bucket with the BullMQ transport) under RATE_LIMITER; a plugin that
 // finds none (unit tests, a bare kernel) falls back to a ProcessRateLimiter, which paces this process only.
-import { abortableSleep } from "./http-call.ts";
+import { abortableSleep } from "@weft/kernel";
 
 /**
  * The run-scoped service token of the shared rate limiter: a plain string, so plugins look it up with
