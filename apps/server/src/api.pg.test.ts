@@ -3,7 +3,13 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./__fixtures__/api.ts";
-import { approvalWorkflow, branchingWorkflow, slowCallWorkflow, waitingWorkflow } from "./__fixtures__/workflows.ts";
+import {
+  approvalWorkflow,
+  branchingWorkflow,
+  slowCallWorkflow,
+  waitingWorkflow,
+  webhookWaitWorkflow,
+} from "./__fixtures__/workflows.ts";
 import { signWebhook } from "./routes/triggers.ts";
 
 let api: TestApi;
@@ -253,6 +259,70 @@ describe("runs", () => {
       slow.closeAllConnections();
       slow.close();
     }
+  });
+});
+
+describe("waits resumed through the API", () => {
+  it("resumes a node waiting for a webhook call with the body, once, and refuses other waits", async () => {
+    const wf = await createWorkflow(webhookWaitWorkflow());
+    const started = await api.call("POST", `/api/workflows/${wf.id}/execute`, { role: "operator", body: {} });
+    const runId = started.body.runId as string;
+    expect((await api.runtime.waitForRun(runId, { timeoutMs: 20_000 })).status).toBe("waiting");
+
+    const path = `/api/runs/${runId}/nodes/callback/resume`;
+    expect((await api.call("POST", path, { role: "editor", body: { ok: true } })).status).toBe(403);
+    const unknown = await api.call("POST", `/api/runs/${runId}/nodes/nope/resume`, { role: "operator", body: {} });
+    expect(unknown.status).toBe(404);
+    const resumed = await api.call("POST", path, { role: "operator", body: { scan: "done", findings: 3 } });
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(202);
+    expect(resumed.body.id).toBe(runId);
+    const run = await finished(runId);
+    expect(run.status).toBe("succeeded");
+    const callback = run.steps.filter((s: { nodeId: string }) => s.nodeId === "callback").at(-1);
+    expect(callback.output).toEqual({ received: { scan: "done", findings: 3 } });
+
+    const again = await api.call("POST", path, { role: "operator", body: {} });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("WEFT_E_RUN_NOT_WAITING");
+  });
+
+  it("answers 409 for a node that waits for an approval", async () => {
+    const wf = await createWorkflow(approvalWorkflow());
+    const started = await api.call("POST", `/api/workflows/${wf.id}/execute`, { role: "operator", body: {} });
+    const runId = started.body.runId as string;
+    await api.runtime.waitForRun(runId, { timeoutMs: 20_000 });
+    const refused = await api.call("POST", `/api/runs/${runId}/nodes/ask/resume`, { role: "operator", body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "WEFT_E_CONFLICT", details: { waitKind: "approval" } });
+    await api.call("POST", `/api/runs/${runId}/cancel`, { role: "operator" });
+  });
+});
+
+describe("schedule triggers", () => {
+  it("sets a new schedule's first due time and refuses an invalid cron expression", async () => {
+    const wf = await createWorkflow(branchingWorkflow("Scheduled"));
+    const created = await api.call("POST", `/api/workflows/${wf.id}/triggers`, {
+      role: "editor",
+      body: { kind: "schedule", cron: "0 7 * * 1-5", timezone: "Europe/Paris" },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const next = new Date(created.body.nextRunAt);
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+    expect([5, 6]).toContain(next.getUTCHours());
+    expect(created.body.lastRunAt).toBeNull();
+
+    const bad = await api.call("POST", `/api/workflows/${wf.id}/triggers`, {
+      role: "editor",
+      body: { kind: "schedule", cron: "every morning" },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0]).toMatchObject({ in: "body", path: ["cron"] });
+    const zone = await api.call("POST", `/api/workflows/${wf.id}/triggers`, {
+      role: "editor",
+      body: { kind: "schedule", cron: "0 7 * * *", timezone: "Mars/Olympus" },
+    });
+    expect(zone.status).toBe(400);
+    expect(zone.body.error.details.issues[0]).toMatchObject({ path: ["timezone"] });
   });
 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./__fixtures__/api.ts";
 import { branchingWorkflow } from "./__fixtures__/workflows.ts";
 import { ROLES, type Role } from "./http/auth.ts";
+import { ENV_ADMIN_KEY_NAME, ensureAdminKey } from "./server.ts";
 
 let api: TestApi;
 let workflowId: string;
@@ -87,8 +88,21 @@ describe("authentication and roles", () => {
       m.startTestApi({ adminApiKey: "configured-admin-key" }),
     );
     try {
-      expect((await other.call("GET", "/api/api-keys", { key: "configured-admin-key" })).status).toBe(200);
+      const listed = await other.call("GET", "/api/api-keys", { key: "configured-admin-key" });
+      expect(listed.status).toBe(200);
       expect((await other.call("GET", "/api/api-keys", { key: "configured-admin-kez" })).status).toBe(401);
+      // Seeding again (a restart) stores nothing new; only the hash was ever stored.
+      expect(await ensureAdminKey(other.store, { WEFT_ADMIN_API_KEY: "configured-admin-key" })).toEqual({
+        source: "env",
+      });
+      const seeded = (await other.store.apiKeys.list()).filter((k) => k.name === ENV_ADMIN_KEY_NAME);
+      expect(seeded).toHaveLength(1);
+      expect(JSON.stringify(listed.body)).not.toContain("configured-admin-key");
+      // A new value takes the old one out.
+      await ensureAdminKey(other.store, { WEFT_ADMIN_API_KEY: "rotated-admin-key-0001" });
+      expect((await other.call("GET", "/api/api-keys", { key: "rotated-admin-key-0001" })).status).toBe(200);
+      // (at startup, where rotation happens, no verification is cached yet)
+      expect(await other.store.apiKeys.verify("configured-admin-key")).toBeUndefined();
     } finally {
       await other.close();
     }

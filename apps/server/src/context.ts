@@ -1,7 +1,6 @@
 // What every route module receives: the services, the server's settings and the audit trail.
 import type { Logger } from "pino";
 import type { ServerCatalog, ServerRuntime, ServerStore } from "./deps.ts";
-import type { DraftDefinitions } from "./drafts.ts";
 import type { Actor } from "./http/route.ts";
 import type { HttpMetrics } from "./metrics.ts";
 
@@ -9,7 +8,6 @@ export interface RouteContext {
   store: ServerStore;
   runtime: ServerRuntime;
   catalog: ServerCatalog;
-  drafts: DraftDefinitions;
   logger: Logger;
   metrics: HttpMetrics;
   version: string;

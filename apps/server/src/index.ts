@@ -11,7 +11,9 @@ export type { AnyRoute, RouteSpec } from "./http/route.ts";
 export { openApiDocument } from "./openapi.ts";
 export { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "./routes/triggers.ts";
 export {
+  type AdminKeyResult,
   createServer,
+  ENV_ADMIN_KEY_NAME,
   ensureAdminKey,
   type ListeningServer,
   type ServerOptions,

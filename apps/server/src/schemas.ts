@@ -1,5 +1,6 @@
 // The request and response shapes of the API as zod schemas: routes validate with them and the
 // OpenAPI document is generated from them.
+import { scheduleProblem } from "@weft/runtime";
 import { z } from "zod";
 import { ROLES } from "./http/auth.ts";
 
@@ -233,6 +234,8 @@ export const triggerSchema = z
     eventName: z.string().nullable(),
     hasSecret: z.boolean(),
     config: z.unknown(),
+    nextRunAt: isoTime.nullable().meta({ description: "When a schedule fires next." }),
+    lastRunAt: isoTime.nullable().meta({ description: "When a schedule last fired." }),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -241,13 +244,18 @@ export const triggerSchema = z
 
 export const createTriggerBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("webhook"), enabled: z.boolean().optional(), config: json.optional() }),
-  z.object({
-    kind: z.literal("schedule"),
-    cron: z.string().min(1),
-    timezone: z.string().min(1).optional(),
-    enabled: z.boolean().optional(),
-    config: json.optional(),
-  }),
+  z
+    .object({
+      kind: z.literal("schedule"),
+      cron: z.string().min(1).meta({ description: 'Five or six fields (seconds optional), e.g. "0 7 * * 1-5".' }),
+      timezone: z.string().min(1).optional().meta({ description: "IANA time zone (default UTC)." }),
+      enabled: z.boolean().optional(),
+      config: json.optional(),
+    })
+    .superRefine((body, ctx) => {
+      const problem = scheduleProblem(body);
+      if (problem) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message });
+    }),
   z.object({ kind: z.literal("event"), eventName: z.string().min(1), enabled: z.boolean().optional() }),
 ]);
 
@@ -259,6 +267,10 @@ export const webhookCreatedSchema = triggerSchema
   .meta({ id: "TriggerCreated" });
 
 export const hookParams = z.object({ triggerId: idSchema });
+
+export const nodeParams = z.object({ id: idSchema, nodeId: z.string().min(1).max(200) });
+
+export const resumeBody = json.meta({ description: "The payload the waiting node resumes with (any JSON)." });
 
 // --- credentials and API keys -------------------------------------------------------------------
 

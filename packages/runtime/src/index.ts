@@ -31,4 +31,14 @@ export {
   type RuntimeOptions,
   type StartRunInput,
 } from "./runtime.ts";
+export {
+  nextScheduledRun,
+  type Schedule,
+  type SchedulerTick,
+  scheduleProblem,
+  startWorkerScheduler,
+  TriggerScheduler,
+  type TriggerSchedulerOptions,
+  type WorkerScheduler,
+} from "./triggers/index.ts";
 export { type RunningWorker, startWorker, type WorkerOptions } from "./worker.ts";

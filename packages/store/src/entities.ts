@@ -15,6 +15,8 @@ export const WorkflowEntity = defineEntity({
     status: p.text().default("draft"),
     owner: p.text().nullable(),
     latestVersion: p.text().nullable(),
+    /** The editable (draft) definition; published versions are immutable rows of their own. */
+    definition: p.json<Json>().nullable().lazy(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

@@ -39,6 +39,10 @@ describe("migrations", () => {
     );
     expect(json.rows.length).toBeGreaterThan(10);
     expect(new Set(json.rows.map((r) => r.data_type))).toEqual(new Set(["jsonb"]));
+    const draft = await client.query(
+      "select data_type from information_schema.columns where table_name = 'workflows' and column_name = 'definition'",
+    );
+    expect(draft.rows).toEqual([{ data_type: "jsonb" }]);
     const indexes = await client.query<{ indexname: string }>(
       "select indexname from pg_indexes where schemaname = 'public'",
     );
@@ -68,5 +72,41 @@ describe("migrations", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("moves drafts the API server kept in weft_workflow_drafts onto their workflows", async () => {
+    const url = await createTestDatabase("mig");
+    const client = new pg.Client({ connectionString: url });
+    clients.push(client);
+    await client.connect();
+    const { Migrator } = await import("@mikro-orm/migrations");
+    const { MikroORM } = await import("@mikro-orm/postgresql");
+    const orm = await MikroORM.init({
+      entities: (await import("./entities.ts")).entities,
+      clientUrl: url,
+      extensions: [Migrator],
+      migrations: { migrationsList, tableName: "weft_migrations", snapshot: false, silent: true },
+    });
+    try {
+      await orm.migrator.up({ to: "Migration20260101000000_initial" });
+      const id = "11111111-1111-4111-8111-111111111111";
+      await client.query("insert into workflows (id, name, created_at, updated_at) values ($1, 'old', now(), now())", [
+        id,
+      ]);
+      await client.query(
+        "create table weft_workflow_drafts (workflow_id uuid primary key references workflows(id) on delete cascade, definition jsonb not null, updated_at timestamptz not null default now())",
+      );
+      await client.query("insert into weft_workflow_drafts (workflow_id, definition) values ($1, $2)", [
+        id,
+        JSON.stringify({ name: "old", nodes: [], edges: [] }),
+      ]);
+    } finally {
+      await orm.close(true);
+    }
+    expect(await migrate(url)).toEqual(["Migration20260201000000_workflow_definition"]);
+    const { rows } = await client.query("select definition from workflows");
+    expect(rows).toEqual([{ definition: { name: "old", nodes: [], edges: [] } }]);
+    const gone = await client.query("select to_regclass('weft_workflow_drafts') as t");
+    expect(gone.rows).toEqual([{ t: null }]);
   });
 });

@@ -35,9 +35,14 @@ export interface WorkflowRecord {
   owner: string | null;
   /** The semver of the newest published version, or null before the first publish. */
   latestVersion: string | null;
+  /** The editable (draft) definition, or null when none was saved. Published versions are separate. */
+  definition: WorkflowDefinition | null;
   createdAt: IsoTime;
   updatedAt: IsoTime;
 }
+
+/** A workflow as listed: without its (potentially large) draft definition. */
+export type WorkflowSummary = Omit<WorkflowRecord, "definition">;
 
 export interface WorkflowVersionRecord {
   id: string;

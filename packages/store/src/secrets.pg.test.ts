@@ -3,7 +3,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/pg.ts";
 import { openTestStore, TEST_KEY } from "./__fixtures__/store.ts";
-import { ConflictError, DecryptError, EncryptionKeyError, NotFoundError, openStore, type Store } from "./index.ts";
+import {
+  ConflictError,
+  DecryptError,
+  EncryptionKeyError,
+  NotFoundError,
+  openStore,
+  type Store,
+  ValidationError,
+} from "./index.ts";
 
 async function tableText(url: string, sql: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -122,5 +130,25 @@ describe("api keys", () => {
     expect(await store.apiKeys.verify(key)).toBeUndefined();
     expect((await store.apiKeys.list())[0]?.revokedAt).not.toBeNull();
     await expect(store.apiKeys.revoke("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("stores a caller-supplied key as a hash only, once however often it is seeded", async () => {
+    const supplied = "ops-admin-key-from-the-environment";
+    const first = await store.apiKeys.create({ name: "env admin", role: "admin", key: supplied });
+    expect(first).toMatchObject({ key: supplied, created: true, record: { role: "admin", prefix: "ops-" } });
+    const seeded = await Promise.all([
+      store.apiKeys.create({ name: "env admin", role: "admin", key: supplied }),
+      store.apiKeys.create({ name: "env admin", role: "admin", key: supplied }),
+    ]);
+    expect(seeded.map((s) => [s.created, s.record.id])).toEqual([
+      [false, first.record.id],
+      [false, first.record.id],
+    ]);
+    expect((await store.apiKeys.list()).filter((k) => k.name === "env admin")).toHaveLength(1);
+    expect(await tableText(store.databaseUrl, "select * from api_keys")).not.toContain(supplied);
+    expect(await store.apiKeys.verify(supplied)).toMatchObject({ id: first.record.id, role: "admin" });
+    await expect(store.apiKeys.create({ name: "short", role: "admin", key: "too-short" })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

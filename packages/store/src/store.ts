@@ -39,6 +39,8 @@ export interface StoreOptions {
   debug?: boolean;
   /** Max pooled connections (default 10). */
   poolSize?: number;
+  /** Receives what the embedded cluster's start has to say, e.g. that a stale one was stopped (default: stderr). */
+  onNotice?: (message: string) => void;
 }
 
 /** The open store: one repository per concept, and `close()`. */
@@ -119,7 +121,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg") });
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, "pg"),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    });
     databaseUrl = await embedded.createDatabase(EMBEDDED_DATABASE);
   }
   let orm: MikroORM | undefined;

@@ -97,4 +97,33 @@ describe("workflows", () => {
     expect(await store.runs.get(run.id)).toBeUndefined();
     await expect(store.workflows.delete(wf.id)).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it("keeps the editable definition on the workflow, written with it in one statement", async () => {
+    const draft = definition("draft");
+    const wf = await store.workflows.create({ name: "With draft", definition: draft });
+    expect(wf.definition).toEqual(draft);
+    expect((await store.workflows.get(wf.id))?.definition).toEqual(draft);
+    const listed = (await store.workflows.list({ text: "With draft" })).items[0];
+    expect(listed).not.toHaveProperty("definition");
+
+    const edited = { ...draft, nodes: [...draft.nodes, { id: "next", type: "core.noop", data: {} }] };
+    const updated = await store.workflows.update(wf.id, { name: "With draft v2", definition: edited });
+    expect(updated).toMatchObject({ name: "With draft v2", definition: edited });
+    expect((await store.workflows.update(wf.id, { tags: ["x"] })).definition).toEqual(edited);
+
+    // A bad definition refuses the whole write: no workflow without its draft, no half update.
+    const before = (await store.workflows.list()).total;
+    await expect(
+      store.workflows.create({ name: "Broken", definition: [1, 2] as unknown as ReturnType<typeof definition> }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect((await store.workflows.list()).total).toBe(before);
+    await expect(
+      store.workflows.update(wf.id, {
+        name: "Renamed",
+        definition: "nope" as unknown as ReturnType<typeof definition>,
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect((await store.workflows.get(wf.id))?.name).toBe("With draft v2");
+    expect((await store.workflows.create({ name: "No draft" })).definition).toBeNull();
+  });
 });

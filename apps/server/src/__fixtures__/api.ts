@@ -6,7 +6,8 @@ import { openStore, type Store } from "@weft/store";
 import { pino } from "pino";
 import { createTestDatabase } from "../../../../test/pg.ts";
 import type { Role } from "../http/auth.ts";
-import { createServer, type ListeningServer, type WeftServer } from "../server.ts";
+import { createServer, ensureAdminKey, type ListeningServer, type WeftServer } from "../server.ts";
+import webhookWaitPlugin from "./webhook-wait-plugin.ts";
 
 export interface TestApi {
   url: string;
@@ -30,17 +31,18 @@ export async function startTestApi(
 ): Promise<TestApi> {
   const databaseUrl = await createTestDatabase("api");
   const store = await openStore({ databaseUrl, encryptionKey: randomBytes(32).toString("hex") });
-  const catalog = await loadPlugins({ plugins: [...defaultPlugins] });
+  const catalog = await loadPlugins({ plugins: [...defaultPlugins, webhookWaitPlugin] });
   const logger = pino({ level: "silent" });
   const runtime = await createRuntime({ store, catalog, transport: "inline", logger });
   await runtime.start();
+  // What `weft start` does with WEFT_ADMIN_API_KEY.
+  if (options.adminApiKey !== undefined) await ensureAdminKey(store, { WEFT_ADMIN_API_KEY: options.adminApiKey });
   const server = createServer({
     store,
     runtime,
     catalog,
     logger,
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
-    ...(options.adminApiKey !== undefined ? { adminApiKey: options.adminApiKey } : {}),
   });
   const listening = await server.listen(0, "127.0.0.1");
   const keys = {} as Record<Role, string>;

@@ -66,3 +66,19 @@ export function slowCallWorkflow(url: string) {
     ],
   };
 }
+
+/** trigger → test.awaitWebhook (waits until resumed through the API) → noop. */
+export function webhookWaitWorkflow() {
+  return {
+    name: "Waits for a callback",
+    nodes: [
+      { id: "start", type: "trigger.manual", data: {} },
+      { id: "callback", type: "test.awaitWebhook", data: { config: {} } },
+      { id: "done", type: "control.noop", data: { config: { value: "done" } } },
+    ],
+    edges: [
+      { id: "e1", source: "start", target: "callback" },
+      { id: "e2", source: "callback", target: "done" },
+    ],
+  };
+}

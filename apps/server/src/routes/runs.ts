@@ -1,13 +1,20 @@
 // Runs: list, detail with steps, pause/resume/cancel, and live events over SSE.
 
-import type { RunEvent } from "@weft/runtime";
+import type { Json } from "@weft/kernel";
+import { type RunEvent, RunNotWaitingError } from "@weft/runtime";
 import { audit, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
 import { openEventStream } from "../http/sse.ts";
-import { idParams, pageOf, runDetailSchema, runListQuery, runSchema } from "../schemas.ts";
+import { idParams, nodeParams, pageOf, resumeBody, runDetailSchema, runListQuery, runSchema } from "../schemas.ts";
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * Waits a caller may end with any payload. Approvals are decided through /api/approvals (role checks,
+ * one decision), and delays end on their own.
+ */
+const RESUMABLE_WAITS = new Set(["webhook", "event"]);
 
 /** A run without the kernel's raw state (internal; the steps say the same thing per node). */
 function publicRun(run: { state?: unknown; status: string }): { status: string } & Record<string, unknown> {
@@ -79,6 +86,52 @@ export function runRoutes(c: RouteContext): AnyRoute[] {
     control("pause", "Pause a running run (nodes in flight finish; nothing new starts)"),
     control("resume", "Resume a paused run"),
     control("cancel", "Cancel a run (aborts nodes in flight)"),
+    defineRoute({
+      method: "post",
+      path: "/api/runs/:id/nodes/:nodeId/resume",
+      operationId: "resumeRunNode",
+      summary: "Resume a node waiting for a webhook call (or an event), with the body as its payload",
+      description:
+        "The node must be waiting with a wait of kind `webhook` or `event`; the run continues from it, and the " +
+        "node sees the body (any JSON; `{}` when empty) as its resume payload. Approvals are decided through " +
+        "`/api/approvals/:id/approve|reject`, and delays end on their own.",
+      tag: "runs",
+      access: "operator",
+      params: nodeParams,
+      body: resumeBody,
+      responses: {
+        202: { description: "The resume was accepted; the run continues.", schema: runSchema },
+        409: {
+          description:
+            "The run or node is not waiting (WEFT_E_RUN_NOT_WAITING), or waits for something else (WEFT_E_CONFLICT).",
+        },
+      },
+      handler: async ({ params, body, actor }) => {
+        const run = await load(params.id);
+        const node = run.state?.nodes[params.nodeId];
+        if (run.state && !node) {
+          throw new ApiError(ServerErrorCode.NotFound, `run ${params.id} has no node ${params.nodeId}`, {
+            runId: params.id,
+            nodeId: params.nodeId,
+          });
+        }
+        if (run.status !== "waiting" || node?.status !== "waiting")
+          throw new RunNotWaitingError(params.id, params.nodeId, node?.status ?? run.status);
+        const kind = node.wait?.kind ?? "unknown";
+        if (!RESUMABLE_WAITS.has(kind)) {
+          throw new ApiError(
+            ServerErrorCode.Conflict,
+            `node ${params.nodeId} of run ${params.id} waits for ${kind === "approval" ? "an approval (decide it through /api/approvals)" : `a ${kind}`}, not a webhook call`,
+            { runId: params.id, nodeId: params.nodeId, waitKind: kind },
+          );
+        }
+        await c.runtime.resumeRun(params.id, params.nodeId, (body ?? {}) as Json);
+        await audit(c, actor, "run.resume_node", `run:${params.id}`, {
+          after: { nodeId: params.nodeId, waitKind: kind },
+        });
+        return ok(publicRun(await load(params.id)), 202);
+      },
+    }),
     defineRoute({
       method: "get",
       path: "/api/runs/:id/events",

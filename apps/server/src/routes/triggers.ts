@@ -2,6 +2,7 @@
 // an HMAC-SHA256 signature over `${timestamp}.${rawBody}` with the trigger's secret; the timestamp
 // must be within the tolerance window and a signature is accepted once (replay protection).
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { nextScheduledRun } from "@weft/runtime";
 import { z } from "zod";
 import { audit, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
@@ -65,7 +66,7 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
       method: "post",
       path: "/api/workflows/:id/triggers",
       operationId: "createTrigger",
-      summary: "Add a trigger; a webhook trigger's secret is returned once",
+      summary: "Add a trigger; a webhook trigger's secret is returned once; a schedule's first due time is set",
       tag: "triggers",
       access: "editor",
       params: idParams,
@@ -73,7 +74,13 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
       responses: { 201: { description: "Created.", schema: webhookCreatedSchema } },
       handler: async ({ params, body, actor, ctx }) => {
         await loadWorkflow(params.id);
-        const trigger = await c.store.triggers.create({ workflowId: params.id, ...body });
+        // The first due time is set now, so the answer shows it and every scheduler agrees on it.
+        const nextRunAt = body.kind === "schedule" ? nextScheduledRun(body) : undefined;
+        const trigger = await c.store.triggers.create({
+          workflowId: params.id,
+          ...body,
+          ...(nextRunAt ? { nextRunAt } : {}),
+        });
         await audit(c, actor, "trigger.create", `trigger:${trigger.id}`, { after: trigger });
         if (body.kind !== "webhook") return ok(trigger, 201);
         const secret = (await c.store.triggers.webhook(trigger.id))?.secret;

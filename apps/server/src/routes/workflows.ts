@@ -50,10 +50,6 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
     if (!workflow) throw new ApiError(ServerErrorCode.NotFound, `workflow ${id} not found`, { workflowId: id });
     return workflow;
   };
-  const withDraft = async (workflow: { id: string }) => ({
-    ...workflow,
-    definition: (await c.drafts.get(workflow.id)) ?? null,
-  });
 
   return [
     defineRoute({
@@ -81,23 +77,16 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
       responses: { 201: { description: "Created.", schema: workflowSchema } },
       handler: async ({ body, actor }) => {
         assertValidDefinition(c.catalog, body.definition);
-        const workflow = await c.store.workflows.create({
+        const created = await c.store.workflows.create({
           name: body.name ?? body.definition.name,
           description: body.description ?? body.definition.description ?? null,
           category: body.category ?? null,
           tags: body.tags ?? [],
           status: body.status ?? "draft",
           owner: actor?.id ?? null,
+          definition: body.definition as unknown as Json,
         });
-        try {
-          await c.drafts.set(workflow.id, body.definition);
-        } catch (error) {
-          // No half-created workflow without its definition.
-          await c.store.workflows.delete(workflow.id).catch(() => {});
-          throw error;
-        }
-        const created = { ...workflow, definition: body.definition };
-        await audit(c, actor, "workflow.create", `workflow:${workflow.id}`, { after: created });
+        await audit(c, actor, "workflow.create", `workflow:${created.id}`, { after: created });
         return ok(created, 201);
       },
     }),
@@ -110,7 +99,7 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
       access: "viewer",
       params: idParams,
       responses: { 200: { description: "The workflow.", schema: workflowSchema } },
-      handler: async ({ params }) => ok(await withDraft(await load(params.id))),
+      handler: async ({ params }) => ok(await load(params.id)),
     }),
     defineRoute({
       method: "put",
@@ -123,14 +112,13 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
       body: updateBody,
       responses: { 200: { description: "Updated.", schema: workflowSchema } },
       handler: async ({ params, body, actor }) => {
-        const before = await withDraft(await load(params.id));
+        const before = await load(params.id);
         if (body.definition) assertValidDefinition(c.catalog, body.definition);
         const { definition, ...patch } = body;
-        const workflow = Object.keys(patch).length
-          ? await c.store.workflows.update(params.id, patch)
-          : await load(params.id);
-        if (definition) await c.drafts.set(params.id, definition);
-        const after = { ...workflow, definition: definition ?? before.definition };
+        const after = await c.store.workflows.update(params.id, {
+          ...patch,
+          ...(definition ? { definition: definition as unknown as Json } : {}),
+        });
         await audit(c, actor, "workflow.update", `workflow:${params.id}`, { before, after });
         return ok(after);
       },
@@ -162,7 +150,7 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
       body: validateBody,
       responses: { 200: { description: "The validation result.", schema: validationResultSchema } },
       handler: async ({ params, body }) => {
-        const workflow = await withDraft(await load(params.id));
+        const workflow = await load(params.id);
         const issues = definitionIssues(c.catalog, body.definition ?? workflow.definition);
         return ok({ valid: issues.length === 0, issues, nodes: issuesByNode(issues) });
       },
@@ -181,7 +169,7 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
         409: { description: "The version is not greater than the latest (WEFT_E_STORE_CONFLICT)." },
       },
       handler: async ({ params, body, actor }) => {
-        const workflow = await withDraft(await load(params.id));
+        const workflow = await load(params.id);
         assertValidDefinition(c.catalog, workflow.definition);
         const definition = workflow.definition as WorkflowDefinition;
         const version = await c.store.workflows.publish(params.id, {
@@ -261,7 +249,7 @@ export function workflowRoutes(c: RouteContext): AnyRoute[] {
             trigger: { type: "api" },
           });
         } else {
-          const definition = await c.drafts.get(params.id);
+          const definition = workflow.definition;
           assertValidDefinition(c.catalog, definition);
           started = await c.runtime.startRun({
             workflowId: params.id,

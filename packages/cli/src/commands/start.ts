@@ -1,7 +1,7 @@
 // `weft start`: the API and execution in one process — embedded PostgreSQL under WEFT_DATA_DIR and
 // the inline transport by default; DATABASE_URL / REDIS_URL when set.
 
-import { createRuntime } from "@weft/runtime";
+import { createRuntime, TriggerScheduler } from "@weft/runtime";
 import { createServer, ensureAdminKey } from "@weft/server";
 import { pino } from "pino";
 import { dataDir, loadCatalog, openLocalStore } from "../environment.ts";
@@ -23,6 +23,9 @@ export async function startCommand(): Promise<void> {
     startWorkers: true,
   });
   await runtime.start();
+  // Every process may run one: each due time is claimed once across them.
+  const scheduler = new TriggerScheduler({ store, runtime, logger: logger.child({ component: "scheduler" }) });
+  scheduler.start();
   const admin = await ensureAdminKey(store);
   const server = createServer({ store, runtime, catalog, logger: logger.child({ component: "api" }) });
   const listening = await server.listen(port, host);
@@ -38,10 +41,13 @@ export async function startCommand(): Promise<void> {
     out("  Admin API key (shown once; only its hash is stored):");
     out(`    ${admin.key}`);
     out(`  Try: curl -H "Authorization: Bearer ${admin.key}" ${listening.url}/api/workflows`);
-  } else if (admin.source === "env") out("  admin key: WEFT_ADMIN_API_KEY");
+  } else if (admin.source === "env" && admin.revoked) {
+    out("  admin key: WEFT_ADMIN_API_KEY was revoked through the API and is refused; set a new value");
+  } else if (admin.source === "env") out("  admin key: WEFT_ADMIN_API_KEY (stored as a hash)");
 
   onShutdown(async () => {
     out("weft: shutting down");
+    await scheduler.stop();
     await listening.close();
     await server.close();
     await runtime.stop({ graceMs: Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 10_000) });

@@ -137,6 +137,32 @@ export class TriggerRepository {
   }
 
   /**
+   * Enabled schedule triggers without a due time (created without `nextRunAt`), for the scheduler
+   * to compute one.
+   */
+  async unscheduled(limit = 100): Promise<TriggerRecord[]> {
+    const rows = await fork(this.#ctx).find(
+      TriggerEntity,
+      { kind: "schedule", enabled: true, nextRunAt: null },
+      { orderBy: { createdAt: "asc" }, limit },
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Sets a schedule's first due time only while it has none, so schedulers racing to initialise it
+   * write it once. Returns false when another did.
+   */
+  async schedule(id: string, nextRunAt: TimeInput): Promise<boolean> {
+    const count = await fork(this.#ctx).nativeUpdate(
+      TriggerEntity,
+      { id, nextRunAt: null },
+      { nextRunAt: toDate(nextRunAt, "nextRunAt"), updatedAt: new Date() },
+    );
+    return count > 0;
+  }
+
+  /**
    * Records that a schedule fired and sets its next due time, only if nobody else did since it was
    * read (`expectedNextRunAt`). Returns false when another scheduler instance got there first, so
    * each due time fires once across API processes.

@@ -11,6 +11,7 @@ import {
   type PageOptions,
   type WorkflowRecord,
   type WorkflowStatus,
+  type WorkflowSummary,
   type WorkflowVersionRecord,
 } from "../records.ts";
 import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, requireText } from "./shared.ts";
@@ -25,6 +26,11 @@ export interface CreateWorkflowInput {
   tags?: string[];
   status?: WorkflowStatus;
   owner?: string | null;
+  /**
+   * The editable (draft) definition, a JSON object (graph validation is the caller's job). Written in
+   * the same statement as the rest of the row, so a workflow never exists without the draft it was given.
+   */
+  definition?: WorkflowDefinition | Json | null;
   /** Lets callers (imports, tests) choose the id; a UUID. */
   id?: string;
 }
@@ -54,7 +60,7 @@ export interface PublishInput {
 type WorkflowRow = InferEntity<typeof WorkflowEntity>;
 type VersionRow = InferEntity<typeof WorkflowVersionEntity>;
 
-function toRecord(row: WorkflowRow): WorkflowRecord {
+function toSummary(row: WorkflowRow): WorkflowSummary {
   return {
     id: row.id,
     name: row.name,
@@ -67,6 +73,18 @@ function toRecord(row: WorkflowRow): WorkflowRecord {
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
+}
+
+function toRecord(row: WorkflowRow): WorkflowRecord {
+  const { createdAt, updatedAt, ...rest } = toSummary(row);
+  return { ...rest, definition: (row.definition ?? null) as WorkflowDefinition | null, createdAt, updatedAt };
+}
+
+function checkDefinition(definition: unknown): Json {
+  if (definition === null) return null;
+  if (typeof definition !== "object" || Array.isArray(definition))
+    throw new ValidationError("definition must be a workflow definition object", { field: "definition" });
+  return definition as Json;
 }
 
 function toVersionRecord(row: VersionRow): WorkflowVersionRecord {
@@ -106,6 +124,7 @@ export class WorkflowRepository {
       status: oneOf(input.status ?? "draft", STATUSES, "status"),
       owner: input.owner ?? null,
       latestVersion: null,
+      definition: checkDefinition(input.definition ?? null),
       createdAt: now,
       updatedAt: now,
     };
@@ -116,11 +135,12 @@ export class WorkflowRepository {
   }
 
   async get(id: string): Promise<WorkflowRecord | undefined> {
-    const row = await fork(this.#ctx).findOne(WorkflowEntity, { id });
+    const row = await fork(this.#ctx).findOne(WorkflowEntity, { id }, { populate: ["definition"] });
     return row ? toRecord(row) : undefined;
   }
 
-  async list(filter: WorkflowFilter = {}): Promise<Page<WorkflowRecord>> {
+  /** Workflows without their draft definitions (`get` has it). */
+  async list(filter: WorkflowFilter = {}): Promise<Page<WorkflowSummary>> {
     const { limit, offset } = pageOf(filter);
     const where: Record<string, unknown> = {};
     if (filter.category !== undefined) where.category = filter.category;
@@ -135,7 +155,7 @@ export class WorkflowRepository {
       limit,
       offset,
     });
-    return { items: rows.map(toRecord), total };
+    return { items: rows.map(toSummary), total };
   }
 
   async update(id: string, patch: UpdateWorkflowInput): Promise<WorkflowRecord> {
@@ -146,12 +166,13 @@ export class WorkflowRepository {
     if (patch.tags !== undefined) data.tags = checkTags(patch.tags);
     if (patch.status !== undefined) data.status = oneOf(patch.status, STATUSES, "status");
     if (patch.owner !== undefined) data.owner = patch.owner;
+    if (patch.definition !== undefined) data.definition = checkDefinition(patch.definition);
     const em = fork(this.#ctx);
     const count = await em
       .nativeUpdate(WorkflowEntity, { id }, data)
       .catch((e) => translateDbError(e, { entity: "workflow", id }));
     if (count === 0) throw new NotFoundError("workflow", id);
-    const row = await em.findOneOrFail(WorkflowEntity, { id });
+    const row = await em.findOneOrFail(WorkflowEntity, { id }, { populate: ["definition"] });
     return toRecord(row);
   }
 
