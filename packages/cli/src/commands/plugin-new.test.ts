@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -10,6 +11,9 @@ import { scaffoldPlugin } from "./plugin-new.ts";
 
 const sdkDir = path.resolve(import.meta.dirname, "../../../sdk");
 const zodDir = path.dirname(realpathSync(createRequire(path.join(sdkDir, "package.json")).resolve("zod/package.json")));
+
+const workspaceRoot = path.resolve(import.meta.dirname, "../../../..");
+const tsc = path.join(workspaceRoot, "node_modules", "typescript", "bin", "tsc");
 
 const read = (file: string) => readFileSync(file, "utf8");
 const readJson = (file: string) => JSON.parse(read(file));
@@ -26,6 +30,7 @@ describe("scaffoldPlugin", () => {
     for (const file of [
       "package.json",
       "tsconfig.json",
+      "tsconfig.build.json",
       "README.md",
       "CHANGELOG.md",
       "weft.manifest.json",
@@ -46,7 +51,8 @@ describe("scaffoldPlugin", () => {
       weft: { engine: "^1.0.0" },
       peerDependencies: { "@weft/sdk": "^1.0.0" },
       devDependencies: { "@weft/sdk": "^1.0.0", vitest: expect.any(String) },
-      scripts: { test: "vitest run", manifest: "weft-manifest" },
+      scripts: { test: "vitest run", manifest: "weft-manifest", build: "tsc -p tsconfig.build.json" },
+      publishConfig: { exports: { ".": { default: "./dist/src/index.js" } } },
     });
     expect(read(path.join(dir, ".changeset/weft-plugin-acme-scanner-initial.md"))).toMatch(
       /^---\n"@weft\/plugin-acme-scanner": minor\n---\n/,
@@ -62,6 +68,12 @@ describe("scaffoldPlugin", () => {
     expect(plugin).toMatchObject({ name: "@weft/plugin-acme-scanner", version: "1.0.0", engine: "^1.0.0" });
     expectManifestFresh(plugin, path.join(dir, "weft.manifest.json"));
     for (const node of plugin.nodes) await runExamples(node);
+
+    // It builds: `pnpm build` (tsc) emits the JavaScript that `publishConfig` points at.
+    symlinkSync(path.join(workspaceRoot, "node_modules", "@types"), path.join(dir, "node_modules", "@types"));
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: dir, stdio: "pipe" });
+    const built = (await import(pathToFileURL(path.join(dir, "dist/src/index.js")).href)).default as PluginDefinition;
+    expect(built.nodes.map((n) => n.type)).toEqual(plugin.nodes.map((n) => n.type));
   });
 
   it("links @weft/sdk from the workspace and puts the changeset at the workspace root", () => {

@@ -143,6 +143,7 @@ export function scaffoldPlugin(options: ScaffoldPluginOptions): ScaffoldedPlugin
     strict: true,
     noEmit: true,
     allowImportingTsExtensions: true,
+    rewriteRelativeImportExtensions: true,
     verbatimModuleSyntax: true,
     erasableSyntaxOnly: true,
     resolveJsonModule: true,
@@ -157,6 +158,14 @@ export function scaffoldPlugin(options: ScaffoldPluginOptions): ScaffoldedPlugin
       }
     : { compilerOptions, include: ["src", "test"] };
   write("tsconfig.json", `${JSON.stringify(tsconfig, null, 2)}\n`);
+  // Node does not strip types under node_modules: what is published is JavaScript built from src.
+  const buildConfig = {
+    extends: "./tsconfig.json",
+    compilerOptions: { noEmit: false, outDir: "dist", rootDir: ".", declaration: true, sourceMap: true },
+    include: ["src"],
+    exclude: ["src/**/*.test.ts"],
+  };
+  write("tsconfig.build.json", `${JSON.stringify(buildConfig, null, 2)}\n`);
 
   const changeset = render(readFileSync(path.join(TEMPLATES, "changeset.md.tmpl"), "utf8"), values);
   const slug = `${packageName.replace(/^@/, "").replace(/[^a-z0-9]+/g, "-")}-initial.md`;
