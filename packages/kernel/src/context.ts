@@ -24,12 +24,22 @@ export type CredentialResolver = (ref: {
 export class AttemptLogger implements NodeLogger {
   readonly entries: LogEntry[] = [];
   readonly #now: () => Date;
+  #closed = false;
 
   constructor(now: () => Date) {
     this.#now = now;
   }
 
+  /**
+   * Ignores every later line. Called when the attempt is recorded, so an abandoned strategy that
+   * keeps logging cannot change the lines of an attempt that already finished.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
   #push(level: LogEntry["level"], message: string, fields: JsonObject | undefined): void {
+    if (this.#closed) return;
     const entry: LogEntry = { level, message, at: this.#now().toISOString() };
     if (fields !== undefined) entry.fields = fields;
     this.entries.push(entry);

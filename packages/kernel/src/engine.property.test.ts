@@ -6,6 +6,7 @@ import { WorkflowEngine } from "./engine.ts";
 import { WeftError } from "./errors.ts";
 import { emit, suspend } from "./lifecycle.ts";
 import { StrategyRegistry } from "./registry.ts";
+import { abortableSleep } from "./retry.ts";
 
 type Step = "ok" | "true" | "false" | "retryable" | "fatal" | "suspend";
 
@@ -47,17 +48,31 @@ function planArb(allowRunFailure: boolean) {
   );
 }
 
-function definitionOf(plans: NodePlan[], concurrency: number): WorkflowDefinition {
+/** How one node's attempts spend time: whether they stop when `ctx.signal` aborts, and its timeout. */
+interface Timing {
+  honoursSignal: boolean;
+  workMs: number;
+  timeoutMs: number | undefined;
+}
+
+const timingArb = fc.record({
+  honoursSignal: fc.boolean(),
+  workMs: fc.integer({ min: 0, max: 6 }),
+  timeoutMs: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+});
+
+function definitionOf(plans: NodePlan[], concurrency: number, timings?: Timing[]): WorkflowDefinition {
   const name = (index: number) => (index === 0 ? "start" : `n${index}`);
   return {
     name: "random",
     settings: { concurrency },
     nodes: [
       { id: "start", type: "trigger.manual", data: {} },
-      ...plans.map((p) => ({
+      ...plans.map((p, i) => ({
         id: p.id,
         type: "prop.node",
         data: {
+          ...(timings?.[i]?.timeoutMs === undefined ? {} : { timeoutMs: timings[i].timeoutMs }),
           join: p.join,
           onError: p.onError,
           retry: { maxAttempts: p.maxAttempts, backoff: "exponential" as const, delayMs: 5, jitter: true },
@@ -78,22 +93,41 @@ interface Observations {
   maxRunning: number;
   started: Map<string, number>;
   finalized: Map<string, number>;
+  /** The attempt of each node whose `execute` is running right now. */
+  active: Map<string, number>;
   problems: string[];
 }
 
-function harness(plans: NodePlan[], concurrency: number) {
+function harness(plans: NodePlan[], concurrency: number, timings?: Timing[]) {
   const byId = new Map(plans.map((p) => [p.id, p]));
-  const definition = definitionOf(plans, concurrency);
-  const obs: Observations = { running: 0, maxRunning: 0, started: new Map(), finalized: new Map(), problems: [] };
+  const timingOf = new Map(plans.map((p, i) => [p.id, timings?.[i]]));
+  const definition = definitionOf(plans, concurrency, timings);
+  const obs: Observations = {
+    running: 0,
+    maxRunning: 0,
+    started: new Map(),
+    finalized: new Map(),
+    active: new Map(),
+    problems: [],
+  };
   const strategy: NodeStrategy = {
     async execute(ctx) {
       const plan = byId.get(ctx.nodeId) as NodePlan;
+      const timing = timingOf.get(ctx.nodeId);
       const key = `${ctx.nodeId}#${ctx.attempt}`;
       obs.started.set(key, (obs.started.get(key) ?? 0) + 1);
+      const other = obs.active.get(ctx.nodeId);
+      if (other !== undefined) obs.problems.push(`${key} started while attempt ${other} was still running`);
+      obs.active.set(ctx.nodeId, ctx.attempt);
       obs.running++;
       obs.maxRunning = Math.max(obs.maxRunning, obs.running);
       try {
         for (let i = 0; i < plan.ticks; i++) await Promise.resolve();
+        if (timing !== undefined) {
+          // A strategy that ignores the signal keeps working after its timeout or a cancel.
+          if (timing.honoursSignal) await abortableSleep(timing.workMs, ctx.signal);
+          else await new Promise((resolve) => setTimeout(resolve, timing.workMs));
+        }
         // Suspends count as steps; a resumed attempt moves to the next step.
         const step = plan.steps[Math.min(ctx.attempt - 1, plan.steps.length - 1)] as Step;
         if (step === "suspend" && ctx.resume === undefined) return suspend({ kind: "approval" });
@@ -103,10 +137,12 @@ function harness(plans: NodePlan[], concurrency: number) {
         return step === "true" || step === "false" ? emit(step, output) : output;
       } finally {
         obs.running--;
+        obs.active.delete(ctx.nodeId);
       }
     },
     finalize(ctx) {
       const key = `${ctx.nodeId}#${ctx.attempt}`;
+      if (obs.active.get(ctx.nodeId) === ctx.attempt) obs.problems.push(`${key} finalized while still running`);
       obs.finalized.set(key, (obs.finalized.get(key) ?? 0) + 1);
     },
   };
@@ -145,11 +181,14 @@ async function drive(
   engine: WorkflowEngine,
   definition: WorkflowDefinition,
   interrupt?: { pauses: boolean[] },
+  signal?: AbortSignal,
 ): Promise<RunState> {
   let state = engine.createRun({ runId: "run", workflowId: "wf", definition, input: { seed: 1 } });
   let pauseIndex = 0;
-  const options = () =>
-    interrupt ? { shouldPause: () => interrupt.pauses[pauseIndex++ % interrupt.pauses.length] === true } : {};
+  const options = () => ({
+    ...(signal === undefined ? {} : { signal }),
+    ...(interrupt ? { shouldPause: () => interrupt.pauses[pauseIndex++ % interrupt.pauses.length] === true } : {}),
+  });
   const roundTrip = (s: RunState) => (interrupt ? (JSON.parse(JSON.stringify(s)) as RunState) : s);
   state = await engine.execute(definition, state, options());
   for (let guard = 0; guard < 500; guard++) {
@@ -191,6 +230,40 @@ describe("the scheduler, over random DAGs and outcomes", () => {
         expect(obs.started.size).toBe(obs.finalized.size);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("keeps its invariants under random timeouts and a random cancel, whether strategies honour the signal or not", async () => {
+    const scenario = planArb(true).chain((plans) =>
+      fc.tuple(
+        fc.constant(plans),
+        fc.array(timingArb, { minLength: plans.length, maxLength: plans.length }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(scenario, async ([plans, timings, concurrency, cancelAfterMs]) => {
+        const { engine, definition, obs } = harness(plans, concurrency, timings);
+        const controller = new AbortController();
+        const timer = cancelAfterMs === undefined ? undefined : setTimeout(() => controller.abort(), cancelAfterMs);
+        const state = await drive(engine, definition, undefined, controller.signal).finally(() => clearTimeout(timer));
+        expect(["succeeded", "failed", "cancelled"]).toContain(state.status);
+        expect(obs.problems).toEqual([]);
+        expect(obs.maxRunning).toBeLessThanOrEqual(concurrency);
+        expect(obs.running).toBe(0);
+        for (const [id, node] of Object.entries(state.nodes)) {
+          expect(TERMINAL.has(node.status), `${id} ended ${node.status}`).toBe(true);
+          if (id === "start") continue;
+          for (let attempt = 1; attempt <= node.attempts; attempt++) {
+            // An attempt cancelled before its phases began is finalized without having started.
+            expect(obs.started.get(`${id}#${attempt}`) ?? 0, `${id}#${attempt} started at most once`).toBeLessThan(2);
+            expect(obs.finalized.get(`${id}#${attempt}`), `${id}#${attempt} finalized once`).toBe(1);
+          }
+          expect(node.error?.details).not.toMatchObject({ abandoned: true });
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 

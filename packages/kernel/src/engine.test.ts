@@ -263,6 +263,22 @@ describe("retries", () => {
     expect(state.nodes.a).toMatchObject({ status: "succeeded", attempts: 3, output: "ok" });
   });
 
+  it("caps a service's retryAfterMs at maxDelayMs, so a Retry-After of a day does not wait a day", async () => {
+    let calls = 0;
+    const limited: Strategy = {
+      execute: () => {
+        calls += 1;
+        if (calls === 1) throw new WeftError("TEST_E_RATE", "slow down", { retryable: true, retryAfterMs: 86_400_000 });
+        return "ok";
+      },
+    };
+    const { engine, sleeps } = setup({ "test.limited": limited });
+    const retry = { maxAttempts: 2, backoff: "fixed" as const, delayMs: 100, maxDelayMs: 30_000 };
+    const state = await run(engine, workflow([{ id: "a", type: "test.limited", retry }], [["start", "a"]]));
+    expect(sleeps).toEqual([30_000]);
+    expect(state.nodes.a?.status).toBe("succeeded");
+  });
+
   it("does not retry errors that are not retryable", async () => {
     const { engine, sleeps } = setup({ "test.fail": fails(false) });
     const retry = { maxAttempts: 3, backoff: "fixed" as const, delayMs: 10 };
@@ -304,7 +320,7 @@ describe("timeouts and cancel", () => {
     };
     const finalized: string[] = [];
     hang.finalize = (_c, o) => void finalized.push(o.status);
-    const { engine } = setup({ "test.hang": hang });
+    const { engine } = setup({ "test.hang": hang }, { abortGraceMs: 10 });
     const state = await run(engine, workflow([{ id: "a", type: "test.hang", timeoutMs: 20 }], [["start", "a"]]));
     expect(state.nodes.a?.error?.code).toBe("WEFT_E_TIMEOUT");
     expect((reason as WeftError).code).toBe("WEFT_E_TIMEOUT");
@@ -325,7 +341,7 @@ describe("timeouts and cancel", () => {
       finalize: (ctx, outcome) =>
         void finalized.push(`${ctx.nodeId}:${outcome.status}:${(ctx.signal.reason as WeftError).code}`),
     };
-    const { engine } = setup({ "test.hang": hang });
+    const { engine } = setup({ "test.hang": hang }, { abortGraceMs: 10 });
     const definition = workflow(
       [{ id: "a", type: "test.hang" }, { id: "b" }],
       [
@@ -339,6 +355,47 @@ describe("timeouts and cancel", () => {
     expect(statuses(state)).toMatchObject({ start: "succeeded", a: "cancelled", b: "cancelled" });
     expect(finalized).toEqual(["a:cancelled:WEFT_E_CANCELLED"]);
     expect(state.error?.code).toBe("WEFT_E_CANCELLED");
+  });
+
+  it("runs finalize and the retry only after a strategy that ignores the signal has returned", async () => {
+    const order: string[] = [];
+    const stubborn: Strategy = {
+      execute: async (ctx) => {
+        order.push(`start#${ctx.attempt}`);
+        if (ctx.attempt === 1) await new Promise((resolve) => setTimeout(resolve, 40));
+        order.push(`return#${ctx.attempt}`);
+        return "done";
+      },
+      finalize: (ctx, outcome) => void order.push(`finalize#${ctx.attempt}:${outcome.status}`),
+    };
+    const { engine } = setup({ "test.stubborn": stubborn });
+    const retry = { maxAttempts: 2, backoff: "fixed" as const, delayMs: 0 };
+    const state = await run(
+      engine,
+      workflow([{ id: "a", type: "test.stubborn", timeoutMs: 1, retry }], [["start", "a"]]),
+    );
+    expect(order).toEqual(["start#1", "return#1", "finalize#1:failed", "start#2", "return#2", "finalize#2:succeeded"]);
+    expect(state.nodes.a).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  it("abandons a strategy still running after abortGraceMs: logged, marked, and never retried", async () => {
+    const logs: string[] = [];
+    let finalized = 0;
+    const hang: Strategy = { execute: () => new Promise(() => {}), finalize: () => void finalized++ };
+    const { engine } = setup(
+      { "test.hang": hang },
+      { abortGraceMs: 5, subscriber: { attemptFinished: (e) => void logs.push(...e.logs.map((l) => l.message)) } },
+    );
+    const retry = { maxAttempts: 3, backoff: "fixed" as const, delayMs: 0 };
+    const state = await run(engine, workflow([{ id: "a", type: "test.hang", timeoutMs: 1, retry }], [["start", "a"]]));
+    expect(state.nodes.a?.attempts).toBe(1);
+    expect(state.nodes.a?.error).toMatchObject({
+      code: "WEFT_E_TIMEOUT",
+      retryable: false,
+      details: { timeoutMs: 1, abandoned: true, graceMs: 5 },
+    });
+    expect(finalized).toBe(1);
+    expect(logs).toEqual([expect.stringContaining("abandoned")]);
   });
 
   it("an already-aborted signal cancels a waiting run", async () => {

@@ -23,6 +23,14 @@ export interface WorkflowEngineOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Source of jitter in retry delays, in [0, 1) (default `Math.random`). */
   random?: () => number;
+  /**
+   * How long, in ms, an attempt that timed out or was cancelled gets to return after `ctx.signal`
+   * aborts (default 2000). Its `finalize`, a retry, and the release of its concurrency slot wait
+   * for that. A strategy still running afterwards is abandoned: the attempt ends with a log line
+   * saying so and, when it failed (timeout), `details.abandoned: true` and no retry, since a retry
+   * would run next to it.
+   */
+  abortGraceMs?: number;
   /** Resolves stored credentials for `ctx.credentials.get()`; without it every lookup fails `WEFT_E_CREDENTIAL_MISSING`. */
   credentials?: CredentialResolver;
   /** Registers run-scoped services into a run's child container (called lazily, at most once per `execute`). */
@@ -60,6 +68,8 @@ export interface ExecuteOptions {
   shouldPause?: () => boolean;
 }
 
+const DEFAULT_ABORT_GRACE_MS = 2000;
+
 const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled"]);
 
 /**
@@ -73,6 +83,8 @@ const TERMINAL_RUN = new Set(["succeeded", "failed", "cancelled"]);
  * - An attempt runs `preprocess` → `execute` → `postprocess` in sequence, then `finalize` once.
  *   Failed attempts whose error is retryable are retried under the node's retry policy; each
  *   retry is a new attempt through all four phases.
+ * - A timed-out or cancelled attempt ends once its phases return, or `abortGraceMs` after the abort
+ *   (then it is abandoned); only then does `finalize` run, its slot free up and a retry start.
  * - When a node fails with `onError: "fail"`, the run fails: no new node starts, running attempts
  *   finish (without further retries), and unfinished nodes become `cancelled`.
  * - On success the run's output is `{ <nodeId>: output }` of every sink node (no outgoing edges)
@@ -103,6 +115,7 @@ export class WorkflowEngine {
       now: options.now ?? (() => new Date()),
       sleep: options.sleep ?? abortableSleep,
       random: options.random ?? Math.random,
+      abortGraceMs: options.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS,
       credentials: options.credentials,
       services: options.services,
     };

@@ -39,6 +39,20 @@ describe("StrategyRegistry", () => {
     );
   });
 
+  it("names the plugin package and version of each installed major when the wanted one is missing", () => {
+    const registry = new StrategyRegistry();
+    registry.register(
+      { ...descriptor(1), plugin: { name: "@weft/plugin-jira", version: "1.4.2" } },
+      { execute: () => 1 },
+    );
+    expect(() => registry.resolve("jira.createIssue", 2)).toThrow(
+      expect.objectContaining({
+        code: "WEFT_E_NODE_VERSION",
+        message: expect.stringContaining("installed: 1 (@weft/plugin-jira 1.4.2)"),
+      }),
+    );
+  });
+
   it("gives runs child containers that see strategies but keep their own services", () => {
     const registry = new StrategyRegistry();
     const a = registry.createRunContainer();

@@ -5,6 +5,7 @@ import { type DependencyContainer, container as rootContainer } from "tsyringe";
 import { registerBuiltins } from "./builtins.ts";
 import type { NodeCatalog, NodeStrategy, NodeTypeDescriptor } from "./contracts.ts";
 import { WeftError } from "./errors.ts";
+import { installedMajors } from "./validate.ts";
 
 /** A strategy as the registry stores it: the phases' type parameters are erased. */
 // biome-ignore lint/suspicious/noExplicitAny: strategies of every config/result type share one registry.
@@ -83,7 +84,7 @@ export class StrategyRegistry implements NodeCatalog {
       }
       throw new WeftError(
         "WEFT_E_NODE_VERSION",
-        `Node type ${type} is not installed at major ${version} (installed: ${installed.join(", ")})`,
+        `Node type ${type} is not installed at major ${version} (installed: ${installedMajors(this, type, installed)})`,
         { details: { type, version: version ?? null, installed } },
       );
     }

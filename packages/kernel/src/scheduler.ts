@@ -55,6 +55,8 @@ export interface SchedulerSettings {
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   random: () => number;
+  /** How long an aborted attempt gets to return before it is abandoned. */
+  abortGraceMs: number;
   credentials: CredentialResolver | undefined;
   services: ((container: DependencyContainer) => void) | undefined;
 }
@@ -314,7 +316,13 @@ export class RunScheduler {
       credentials: new NodeCredentials(state.runId, node.id, node.credential, this.#settings.credentials),
       services: this.#services,
     });
-    outcome ??= await runAttemptPhases(node.strategy, ctx, site, this.#hooks, node.timeoutMs, controller);
+    // The node's concurrency slot is held until this returns: until the phases returned, or their
+    // grace period after an abort ran out.
+    outcome ??= await runAttemptPhases(node.strategy, ctx, site, this.#hooks, {
+      timeoutMs: node.timeoutMs,
+      graceMs: this.#settings.abortGraceMs,
+      controller,
+    });
     if (node.strategy.finalize !== undefined) {
       const finalizeError = await runFinalize(node.strategy, ctx, outcome, site);
       if (finalizeError !== undefined) {
@@ -329,6 +337,7 @@ export class RunScheduler {
         }
       }
     }
+    logger.close();
     return {
       attempt,
       outcome,

@@ -43,6 +43,22 @@ describe("validate", () => {
     ]);
   });
 
+  it("names the plugin that provides the installed majors when a workflow pins another", () => {
+    const plugged = registryWith();
+    plugged.register(
+      { ...descriptor("slack.postMessage", ["default"]), plugin: { name: "@weft/plugin-slack", version: "2.1.0" } },
+      { execute: () => null },
+    );
+    const definition = workflow([{ id: "a", type: "slack.postMessage" }], [["start", "a"]]);
+    (definition.nodes[1] as { version?: number }).version = 3;
+    expect(validate(definition, plugged)).toEqual([
+      expect.objectContaining({
+        code: "WEFT_E_NODE_VERSION",
+        message: "Node a needs slack.postMessage major 3; installed: 1 (@weft/plugin-slack 2.1.0)",
+      }),
+    ]);
+  });
+
   it("reports config that does not match the node's schema, at its path", () => {
     const issues = validate(workflow([{ id: "a", type: "test.http", config: {} }], [["start", "a"]]), registry);
     expect(issues).toEqual([

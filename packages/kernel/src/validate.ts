@@ -138,7 +138,7 @@ export function validate(definition: unknown, catalog: NodeCatalog): ValidationI
     if (descriptor === undefined) {
       issues.push({
         code: "WEFT_E_NODE_VERSION",
-        message: `Node ${node.id} needs ${node.type} major ${node.version}, but only ${installed.join(", ")} is installed`,
+        message: `Node ${node.id} needs ${node.type} major ${node.version}; installed: ${installedMajors(catalog, node.type, installed)}`,
         nodeId: node.id,
         path: ["nodes", index, "version"],
       });
@@ -305,4 +305,18 @@ function cycles(ids: string[], outgoing: Map<string, string[]>): string[][] {
     }
   }
   return found;
+}
+
+/**
+ * The installed majors of `type` for a message, each with the plugin package and version that
+ * provides it when the descriptor says (`1 (@weft/plugin-http 1.4.0), 2 (...)`), so whoever
+ * reads a version mismatch knows which package to install or upgrade.
+ */
+export function installedMajors(catalog: NodeCatalog, type: string, majors: number[]): string {
+  return majors
+    .map((major) => {
+      const plugin = catalog.describe(type, major)?.plugin;
+      return plugin === undefined ? String(major) : `${major} (${plugin.name} ${plugin.version})`;
+    })
+    .join(", ");
 }

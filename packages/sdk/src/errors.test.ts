@@ -9,7 +9,7 @@ describe("HttpStatusError.fromResponse", () => {
   it.each([
     [401, "WEFT_E_AUTH", false],
     [403, "WEFT_E_AUTH", false],
-    [404, "WEFT_E_NOT_FOUND", false],
+    [404, "WEFT_E_REMOTE_NOT_FOUND", false],
     [400, "WEFT_E_HTTP_STATUS", false],
     [422, "WEFT_E_HTTP_STATUS", false],
     [429, "WEFT_E_RATE_LIMITED", true],

@@ -18,8 +18,11 @@ export const SdkErrorCode = {
   DefinitionInvalid: "WEFT_E_DEFINITION_INVALID",
   /** A remote service answered 401/403. */
   Auth: "WEFT_E_AUTH",
-  /** A remote service answered 404. */
-  NotFound: "WEFT_E_NOT_FOUND",
+  /**
+   * A remote service answered 404 (or said the same in its own words). Not the API's
+   * `WEFT_E_NOT_FOUND`, which means that Weft itself has no such workflow, run or approval.
+   */
+  RemoteNotFound: "WEFT_E_REMOTE_NOT_FOUND",
   /** A remote service answered 429; `retryAfterMs` carries its `Retry-After`. */
   RateLimited: "WEFT_E_RATE_LIMITED",
   /** Any other unexpected HTTP status (5xx retryable, 4xx not). */
@@ -79,7 +82,7 @@ export class HttpStatusError extends NodeError {
   }
 
   /**
-   * Maps a response to a typed error: 401/403 → `WEFT_E_AUTH`, 404 → `WEFT_E_NOT_FOUND` (neither
+   * Maps a response to a typed error: 401/403 → `WEFT_E_AUTH`, 404 → `WEFT_E_REMOTE_NOT_FOUND` (neither
    * retryable); 429 → `WEFT_E_RATE_LIMITED`, retryable after `Retry-After` (seconds or HTTP date);
    * 5xx → retryable `WEFT_E_HTTP_STATUS` (also honouring `Retry-After`); other statuses → non-retryable
    * `WEFT_E_HTTP_STATUS`. `bodyText` is kept, truncated, in `details.body`.
@@ -99,7 +102,8 @@ export class HttpStatusError extends NodeError {
     const withRetry = retryAfterMs !== undefined ? { retryAfterMs } : {};
     if (status === 401 || status === 403)
       return new HttpStatusError(SdkErrorCode.Auth, `${what}: the credential was refused`, status, { details });
-    if (status === 404) return new HttpStatusError(SdkErrorCode.NotFound, `${what}: not found`, status, { details });
+    if (status === 404)
+      return new HttpStatusError(SdkErrorCode.RemoteNotFound, `${what}: not found`, status, { details });
     if (status === 429)
       return new HttpStatusError(SdkErrorCode.RateLimited, `${what}: rate limited`, status, {
         details,

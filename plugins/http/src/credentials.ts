@@ -2,6 +2,14 @@
 // `ctx.credentials`, never through config, so a workflow definition can be shared without secrets.
 import { defineCredential } from "@weft/sdk";
 import { z } from "zod";
+import { headerNameProblem, headerValueProblem } from "./headers.ts";
+
+// A credential value that goes into a header as is. The message names the problem, never the value.
+const headerSafe = (schema: z.ZodString) =>
+  schema.superRefine((value, ctx) => {
+    const problem = headerValueProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `cannot be sent in a header: it ${problem}` });
+  });
 
 /** HTTP Basic authentication (`Authorization: Basic base64(username:password)`). */
 export const basicCredential = defineCredential({
@@ -20,7 +28,7 @@ export const bearerCredential = defineCredential({
   type: "http.bearer",
   title: "Bearer token",
   description: "A token sent as an Authorization: Bearer header.",
-  schema: z.object({ token: z.string().min(1).meta({ title: "Token" }) }),
+  schema: z.object({ token: headerSafe(z.string().min(1)).meta({ title: "Token" }) }),
   secret: ["token"],
 });
 
@@ -30,9 +38,19 @@ export const apiKeyCredential = defineCredential({
   title: "API key header",
   description: "A key sent in a request header, e.g. X-API-Key: <key>.",
   schema: z.object({
-    header: z.string().min(1).default("X-API-Key").meta({ title: "Header name" }),
-    key: z.string().min(1).meta({ title: "Key" }),
-    prefix: z.string().optional().meta({ title: "Value prefix", description: 'Put before the key, e.g. "ApiKey ".' }),
+    header: z
+      .string()
+      .min(1)
+      .superRefine((name, ctx) => {
+        const problem = headerNameProblem(name);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .default("X-API-Key")
+      .meta({ title: "Header name" }),
+    key: headerSafe(z.string().min(1)).meta({ title: "Key" }),
+    prefix: headerSafe(z.string())
+      .optional()
+      .meta({ title: "Value prefix", description: 'Put before the key, e.g. "ApiKey ".' }),
   }),
   secret: ["key"],
 });

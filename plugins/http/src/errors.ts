@@ -1,5 +1,5 @@
 // The HTTP plugin's own error codes. Statuses map through the SDK's HttpStatusError
-// (WEFT_E_AUTH, WEFT_E_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS).
+// (WEFT_E_AUTH, WEFT_E_REMOTE_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS).
 export const HttpErrorCode = {
   /** The request did not complete within the node's `timeoutMs` (retryable). */
   Timeout: "WEFT_E_HTTP_TIMEOUT",

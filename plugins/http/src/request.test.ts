@@ -123,7 +123,11 @@ describe("http.request", () => {
     expect(result.attempts).toBe(1);
     expect(result.outcome).toMatchObject({
       status: "failed",
-      error: { code: "WEFT_E_NOT_FOUND", retryable: false, details: { status: 404, body: '{"error":"not here"}' } },
+      error: {
+        code: "WEFT_E_REMOTE_NOT_FOUND",
+        retryable: false,
+        details: { status: 404, body: '{"error":"not here"}' },
+      },
     });
   });
 
@@ -186,6 +190,54 @@ describe("http.request", () => {
     expect(result.outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_CONFIG_INVALID" } });
     const ftp = await runNode(request, { config: { url: "ftp://example.com/file" } });
     expect(ftp.outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_CONFIG_INVALID" } });
+  });
+
+  it("refuses header names and values that HTTP cannot carry, naming the header", async () => {
+    const badName = await runNode(request, { config: { url: server.url("/echo"), headers: { "X Trace": "1" } } });
+    expect(badName.attempts).toBe(0);
+    expect(badName.validation).toEqual([
+      expect.objectContaining({
+        code: "WEFT_E_CONFIG_INVALID",
+        path: ["nodes", 1, "data", "config", "headers", "X Trace"],
+        message: expect.stringContaining('"X Trace" is not a valid HTTP header name'),
+      }),
+    ]);
+    const injected = await runNode(request, {
+      config: { url: server.url("/echo"), headers: { "X-Ticket": "SEC-1\r\nX-Admin: true" } },
+    });
+    expect(injected.outcome).toMatchObject({
+      status: "failed",
+      error: {
+        code: "WEFT_E_CONFIG_INVALID",
+        message: expect.stringContaining("header X-Ticket: value contains a line break"),
+      },
+    });
+    // A template that resolves to a line break is caught when the attempt parses its resolved config.
+    const templated = await runNode(request, {
+      config: { url: server.url("/echo"), headers: { "X-Ticket": "{{ $input.ticket }}" } },
+      input: { ticket: "SEC-1\nX-Admin: true" },
+    });
+    expect(templated.attempts).toBe(1);
+    expect(templated.outcome).toMatchObject({
+      status: "failed",
+      error: { code: "WEFT_E_CONFIG_INVALID", retryable: false, message: expect.stringContaining("X-Ticket") },
+    });
+  });
+
+  it("fails for good, without the secret, when the API key credential cannot be sent as a header", async () => {
+    for (const values of [{ header: "X API Key", key: "k-123" }, { key: "k-123\nX-Admin: true" }]) {
+      const { outcome, attempts } = await runNode(request, {
+        config: { url: server.url("/whoami"), auth: "apiKey" },
+        credentials: { type: "http.apiKey", values },
+        retry: { maxAttempts: 3 },
+      });
+      expect(attempts).toBe(1);
+      expect(outcome).toMatchObject({
+        status: "failed",
+        error: { code: "WEFT_E_CREDENTIAL_INVALID", retryable: false, details: { type: "http.apiKey" } },
+      });
+      expect(JSON.stringify(outcome)).not.toContain("k-123");
+    }
   });
 
   it("fails a templated URL that resolves to garbage with WEFT_E_CONFIG_INVALID", async () => {

@@ -6,6 +6,7 @@ import { defineNode, HttpStatusError, NodeError } from "@weft/sdk";
 import { z } from "zod";
 import { authHeaders, credentials } from "./credentials.ts";
 import { HttpErrorCode } from "./errors.ts";
+import { headerNameProblem, headerValueProblem } from "./headers.ts";
 import { decodeBody, readBody } from "./response.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -49,6 +50,15 @@ export const requestConfig = z.object({
   headers: z
     .record(z.string(), z.string())
     .default({})
+    .superRefine((headers, ctx) => {
+      for (const [name, value] of Object.entries(headers)) {
+        const nameProblem = headerNameProblem(name);
+        const valueProblem = nameProblem === undefined ? headerValueProblem(value) : undefined;
+        if (nameProblem !== undefined) ctx.addIssue({ code: "custom", path: [name], message: nameProblem });
+        else if (valueProblem !== undefined)
+          ctx.addIssue({ code: "custom", path: [name], message: `header ${name}: value ${valueProblem}` });
+      }
+    })
     .meta({ title: "Headers", description: "Put secrets in a credential, not here." }),
   body,
   auth: z

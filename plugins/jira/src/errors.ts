@@ -1,5 +1,5 @@
 // Error codes raised by @weft/plugin-jira (documented in docs/errors.md). HTTP statuses map to the
-// SDK's shared codes (WEFT_E_AUTH, WEFT_E_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS), with
+// SDK's shared codes (WEFT_E_AUTH, WEFT_E_REMOTE_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS), with
 // Jira's `errorMessages`/`errors` turned into a readable message that names the fields.
 import type { HttpService } from "@weft/sdk";
 import { HttpStatusError, NodeError, parseRetryAfter } from "@weft/sdk";

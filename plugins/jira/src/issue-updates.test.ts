@@ -63,12 +63,12 @@ describe("jira.transitionIssue", () => {
     if (outcome.status === "failed") expect(outcome.error.message).toContain('"Start Progress"');
   });
 
-  it("fails with WEFT_E_NOT_FOUND (Jira's message kept) for an unknown issue", async () => {
+  it("fails with WEFT_E_REMOTE_NOT_FOUND (Jira's message kept) for an unknown issue", async () => {
     const { outcome } = await runNode(transitionIssue, {
       config: { issueKey: "SEC-9", transition: "Done" },
       credentials: credentials(),
     });
-    expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_NOT_FOUND", retryable: false } });
+    expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_REMOTE_NOT_FOUND", retryable: false } });
     if (outcome.status === "failed") expect(outcome.error.message).toContain("Issue does not exist");
   });
 

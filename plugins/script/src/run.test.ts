@@ -56,6 +56,35 @@ describe("script.run", () => {
     expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_SANDBOX_TIMEOUT", retryable: false } });
   });
 
+  it("keeps console lines written before the node's timeout", async () => {
+    const { outcome, logs } = await runNode(run, {
+      config: { code: "console.log('scanned 3 hosts'); await new Promise(() => {});" },
+      timeoutMs: 500,
+      services,
+    });
+    expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_TIMEOUT" } });
+    expect(logs.map((entry) => entry.message)).toContain("scanned 3 hosts");
+  });
+
+  it("keeps console lines written before the run was cancelled", async () => {
+    const controller = new AbortController();
+    const { outcome, logs } = await runNode(run, {
+      config: { code: "console.warn('about to wait'); await new Promise(() => {});" },
+      signal: controller.signal,
+      services: {
+        [SANDBOX_POOL]: {
+          // Cancels the run once the script is running in the real pool.
+          run: (code: string, options: Parameters<SandboxPool["run"]>[1]) => {
+            setTimeout(() => controller.abort(), 500);
+            return pool.run(code, options);
+          },
+        },
+      },
+    });
+    expect(outcome).toEqual({ status: "cancelled" });
+    expect(logs).toEqual([expect.objectContaining({ level: "warn", message: "about to wait" })]);
+  });
+
   it("rejects a config without code", async () => {
     const { outcome } = await runNode(run, { config: { code: "" }, services });
     expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_CONFIG_INVALID" } });

@@ -64,7 +64,7 @@ export function slackApiError(
     error === "missing_scope" && details.needed ? ` (needs ${details.needed}, has ${details.provided ?? "none"})` : "";
   const message = `Slack ${method} failed: ${error}${scopes}`;
   if (AUTH_ERRORS.has(error)) return new NodeError(SdkErrorCode.Auth, message, { details });
-  if (NOT_FOUND_ERRORS.has(error)) return new NodeError(SdkErrorCode.NotFound, message, { details });
+  if (NOT_FOUND_ERRORS.has(error)) return new NodeError(SdkErrorCode.RemoteNotFound, message, { details });
   if (error === "ratelimited" || error === "rate_limited")
     return new NodeError(SdkErrorCode.RateLimited, message, { details, retryable: true });
   return new NodeError(SlackErrorCode.Api, message, { details, retryable: RETRYABLE_ERRORS.has(error) });
@@ -94,7 +94,7 @@ export function slackWebhookError(response: Response, text: string): NodeError {
   const details = { status: response.status, ...(error ? { error } : {}) };
   const retryAfter = base.retryAfterMs !== undefined ? { retryAfterMs: base.retryAfterMs } : {};
   if (response.status === 403 || response.status === 401) return new NodeError(SdkErrorCode.Auth, message, { details });
-  if (response.status === 404) return new NodeError(SdkErrorCode.NotFound, message, { details });
+  if (response.status === 404) return new NodeError(SdkErrorCode.RemoteNotFound, message, { details });
   if (response.status === 429)
     return new NodeError(SdkErrorCode.RateLimited, message, { details, retryable: true, ...retryAfter });
   return new NodeError(SlackErrorCode.Webhook, message, { details, retryable: response.status >= 500, ...retryAfter });

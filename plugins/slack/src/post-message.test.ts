@@ -41,7 +41,7 @@ describe("slack.postMessage", () => {
   });
 
   it.each([
-    ["channel_not_found", "#nowhere", "WEFT_E_NOT_FOUND"],
+    ["channel_not_found", "#nowhere", "WEFT_E_REMOTE_NOT_FOUND"],
     ["not_in_channel", "#outsiders", "WEFT_E_SLACK_API"],
     ["is_archived", "#old-alerts", "WEFT_E_SLACK_API"],
   ])("maps ok:false %s to a typed, non-retryable error", async (error, channel, code) => {

@@ -33,14 +33,14 @@ describe("slack.webhook", () => {
     expect(attempts).toBe(1);
   });
 
-  it("maps an unknown hook (404 no_service) to WEFT_E_NOT_FOUND", async () => {
+  it("maps an unknown hook (404 no_service) to WEFT_E_REMOTE_NOT_FOUND", async () => {
     const { outcome } = await runNode(webhook, {
       config: { text: "x" },
       credentials: credentials("/services/T0/B0/gone"),
     });
     expect(outcome).toMatchObject({
       status: "failed",
-      error: { code: "WEFT_E_NOT_FOUND", details: { error: "no_service" } },
+      error: { code: "WEFT_E_REMOTE_NOT_FOUND", details: { error: "no_service" } },
     });
   });
 

@@ -1,5 +1,5 @@
 // Error codes raised by @weft/plugin-tenable (documented in docs/errors.md). HTTP statuses map to the
-// SDK's shared codes (WEFT_E_AUTH, WEFT_E_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS).
+// SDK's shared codes (WEFT_E_AUTH, WEFT_E_REMOTE_NOT_FOUND, WEFT_E_RATE_LIMITED, WEFT_E_HTTP_STATUS).
 import type { HttpService } from "@weft/sdk";
 
 export const TenableErrorCode = {

@@ -58,9 +58,9 @@ describe("tenable.launchScan", () => {
     expect(fake.scans.get(42)?.launches).toBe(1);
   });
 
-  it("fails with WEFT_E_NOT_FOUND for an unknown scan", async () => {
+  it("fails with WEFT_E_REMOTE_NOT_FOUND for an unknown scan", async () => {
     const { outcome } = await runNode(launchScan, { config: { scanId: 7 }, credentials: credentials() });
-    expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_NOT_FOUND", retryable: false } });
+    expect(outcome).toMatchObject({ status: "failed", error: { code: "WEFT_E_REMOTE_NOT_FOUND", retryable: false } });
   });
 
   it("does not retry a launch inline on 5xx but lets the retry policy try again", async () => {
