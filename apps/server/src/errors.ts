@@ -1,6 +1,8 @@
 // The API's error registry and the one place where every WEFT_E_* code — the server's own and those
 // of the packages below it — is mapped to an HTTP status. Documented in docs/errors.md.
 import { KERNEL_ERRORS } from "@weft/kernel";
+import { RUNTIME_ERROR_CODES } from "@weft/runtime";
+import type { StoreErrorCode } from "@weft/store";
 
 /** The server's own error codes. */
 export const ServerErrorCode = {
@@ -40,29 +42,18 @@ const SERVER_STATUS: Record<ServerErrorCode, number> = {
   WEFT_E_INTERNAL: 500,
 };
 
-// Codes of the store (whose errors carry no status) and of packages whose errors may not carry one.
-// Runtime errors carry `status`; kernel codes come from KERNEL_ERRORS. Anything else is a server
-// fault: 500 with a generic message, the details only in the log.
-const FOREIGN_STATUS: Record<string, number> = {
+// Store errors carry no HTTP status: they are mapped here, exhaustively (a new store code does not
+// compile until it has a status). Runtime codes come with theirs (RUNTIME_ERROR_CODES), kernel codes
+// from KERNEL_ERRORS. Anything else is a server fault: 500 with a generic message, details only in the log.
+const STORE_STATUS: Record<StoreErrorCode, number> = {
   WEFT_E_STORE_NOT_FOUND: 404,
   WEFT_E_STORE_CONFLICT: 409,
   WEFT_E_STORE_VALIDATION: 400,
   WEFT_E_STORE_CONNECTION: 503,
-  WEFT_E_NOT_FOUND: 404,
-  WEFT_E_RUN_NOT_FOUND: 404,
-  WEFT_E_WORKFLOW_NOT_FOUND: 404,
-  WEFT_E_VERSION_NOT_FOUND: 404,
-  WEFT_E_NO_PUBLISHED_VERSION: 409,
-  WEFT_E_RUN_NOT_ACTIVE: 409,
-  WEFT_E_RUN_TERMINAL: 409,
-  WEFT_E_RUN_STATE: 409,
-  WEFT_E_INVALID_TRANSITION: 409,
-  WEFT_E_WORKFLOW_INVALID: 422,
-  WEFT_E_INVALID_WORKFLOW: 422,
-  WEFT_E_UNKNOWN_NODE_TYPE: 422,
-  WEFT_E_CREDENTIAL_TYPE_UNKNOWN: 400,
-  WEFT_E_QUEUE_UNAVAILABLE: 503,
+  WEFT_E_STORE_ENCRYPTION_KEY: 500,
+  WEFT_E_STORE_DECRYPT: 500,
 };
+const FOREIGN_STATUS: Record<string, number> = { ...STORE_STATUS, ...RUNTIME_ERROR_CODES };
 
 /** An error the API answers with a specific status and code. */
 export class ApiError extends Error {
