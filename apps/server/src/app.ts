@@ -9,7 +9,7 @@ import { authorise, type KeyVerifier } from "./http/auth.ts";
 import { jsonBody } from "./http/body.ts";
 import { byteSize, readRawBody } from "./http/raw-body.ts";
 import type { AnyRoute } from "./http/route.ts";
-import { parseInput } from "./http/validation.ts";
+import { parseInput, rejectNul } from "./http/validation.ts";
 import type { HttpMetrics } from "./metrics.ts";
 
 export interface AppOptions {
@@ -59,6 +59,8 @@ export function buildApp(options: AppOptions): Koa {
     router[route.method](route.path, async (ctx: Context) => {
       ctx.state.route = route.path;
       const actor = await authorise(ctx, route.access, options.verify, route.stream === true);
+      rejectNul(ctx.params, "params");
+      rejectNul(ctx.query, "query");
       let params: unknown = {};
       if (route.params) {
         // A path that does not fit its parameter's shape names nothing that exists.
@@ -72,6 +74,7 @@ export function buildApp(options: AppOptions): Koa {
         ctx.state.rawBody = await readRawBody(ctx, limit);
       } else if (route.body) {
         await parseJson(ctx, async () => {});
+        rejectNul(ctx.request.body, "body");
         body = parseInput(route.body, ctx.request.body, "body");
       }
       const result = await route.handler({ params, query, body, actor, ctx });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./__fixtures__/api.ts";
 import { branchingWorkflow } from "./__fixtures__/workflows.ts";
 import { ROLES, type Role } from "./http/auth.ts";
+import { signWebhook } from "./routes/triggers.ts";
 import { ENV_ADMIN_KEY_NAME, ensureAdminKey } from "./server.ts";
 
 let api: TestApi;
@@ -18,12 +19,14 @@ afterAll(async () => {
 
 /** Counts of what a refused request must not have changed. */
 async function written() {
-  const [workflows, audit, runs, credentials, keys] = await Promise.all([
+  const [workflows, audit, runs, credentials, keys, triggers, versions] = await Promise.all([
     api.store.workflows.list({ limit: 1 }),
     api.store.audit.list({ limit: 1 }),
     api.store.runs.list({ limit: 1 }),
     api.store.credentials.list(),
     api.store.apiKeys.list(),
+    api.store.triggers.listForWorkflow(workflowId),
+    api.store.workflows.listVersions(workflowId),
   ]);
   const draft = await api.call("GET", `/api/workflows/${workflowId}`, { role: "viewer" });
   return {
@@ -32,6 +35,8 @@ async function written() {
     runs: runs.total,
     credentials: credentials.length,
     keys: keys.length,
+    triggers: triggers.length,
+    versions: versions.length,
     draft: JSON.stringify(draft.body),
   };
 }
@@ -244,5 +249,107 @@ describe("bad input", () => {
     const res = await api.call("PATCH", `/api/workflows/${workflowId}`, { role: "editor", body: {} });
     expect(res.status).toBe(405);
     expect(res.body.error.code).toBe("WEFT_E_METHOD_NOT_ALLOWED");
+  });
+});
+
+describe("NUL characters", () => {
+  // PostgreSQL text and jsonb cannot hold U+0000: each of these once reached the database and came
+  // back as a 500 (SQLSTATE 08P01). They are refused at the edge, with where the character is.
+  const nul = async (method: string, path: string, options: Parameters<TestApi["call"]>[2]) =>
+    (await refused(method, path, options, 400, "WEFT_E_VALIDATION")).details.issues[0];
+
+  it("refuses them in query strings and path parameters", async () => {
+    expect(await nul("GET", "/api/workflows?text=%00", { role: "viewer" })).toMatchObject({
+      in: "query",
+      path: ["text"],
+      code: "nul_character",
+    });
+    expect(await nul("GET", "/api/runs?triggerKind=a%00b", { role: "viewer" })).toMatchObject({
+      in: "query",
+      path: ["triggerKind"],
+    });
+    expect(await nul("GET", "/api/node-types/http%00", { role: "viewer" })).toMatchObject({
+      in: "params",
+      path: ["type"],
+    });
+  });
+
+  it("refuses them anywhere in a workflow, keys included", async () => {
+    expect(
+      await nul("POST", "/api/workflows", {
+        role: "editor",
+        body: { name: "a\u0000", definition: branchingWorkflow() },
+      }),
+    ).toMatchObject({ in: "body", path: ["name"] });
+    expect(
+      await nul("POST", "/api/workflows", {
+        role: "editor",
+        body: { definition: { ...branchingWorkflow(), description: "x\u0000y" } },
+      }),
+    ).toMatchObject({ in: "body", path: ["definition", "description"] });
+    const keyed = branchingWorkflow();
+    (keyed.nodes[0] as { data: Record<string, unknown> }).data = { "la\u0000bel": "start" };
+    expect(await nul("POST", "/api/workflows", { role: "editor", body: { definition: keyed } })).toMatchObject({
+      path: ["definition", "nodes", 0, "data", "la\u0000bel"],
+    });
+    expect(
+      await nul("PUT", `/api/workflows/${workflowId}`, { role: "editor", body: { description: "\u0000" } }),
+    ).toMatchObject({ path: ["description"] });
+    expect(
+      await nul("PUT", `/api/workflows/${workflowId}`, { role: "editor", body: { tags: ["ok", "bad\u0000"] } }),
+    ).toMatchObject({ path: ["tags", 1] });
+  });
+
+  it("refuses them in publish notes, trigger event names and run input, publishing nothing", async () => {
+    expect(
+      await nul("POST", `/api/workflows/${workflowId}/publish`, { role: "editor", body: { notes: "n\u0000" } }),
+    ).toMatchObject({ path: ["notes"] });
+    expect(
+      await nul("POST", `/api/workflows/${workflowId}/triggers`, {
+        role: "editor",
+        body: { kind: "event", eventName: "a\u0000" },
+      }),
+    ).toMatchObject({ path: ["eventName"] });
+    // The workflow is a draft: a refused execute must neither publish a version nor activate it.
+    const before = await api.call("GET", `/api/workflows/${workflowId}`, { role: "viewer" });
+    expect(before.body).toMatchObject({ status: "draft", latestVersion: null });
+    expect(
+      await nul("POST", `/api/workflows/${workflowId}/execute`, {
+        role: "operator",
+        body: { input: { host: "web-01\u0000" } },
+      }),
+    ).toMatchObject({ path: ["input", "host"] });
+    expect(
+      await nul("POST", `/api/workflows/${workflowId}/execute`, { role: "operator", body: { input: ["\u0000"] } }),
+    ).toMatchObject({ path: ["input", 0] });
+    const after = await api.call("GET", `/api/workflows/${workflowId}`, { role: "viewer" });
+    expect(after.body).toMatchObject({ status: "draft", latestVersion: null });
+    expect(await api.store.workflows.listVersions(workflowId)).toEqual([]);
+  });
+
+  it("refuses them in a signed webhook body without starting a run", async () => {
+    const created = await api.call("POST", `/api/workflows/${workflowId}/triggers`, {
+      role: "editor",
+      body: { kind: "webhook" },
+    });
+    expect(created.status).toBe(201);
+    const raw = JSON.stringify({ alert: "a\u0000" });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const error = await refused(
+      "POST",
+      `/api/hooks/${created.body.id}`,
+      {
+        role: "none",
+        raw,
+        headers: {
+          "content-type": "application/json",
+          "x-weft-timestamp": String(timestamp),
+          "x-weft-signature": signWebhook(created.body.secret, timestamp, raw),
+        },
+      },
+      400,
+      "WEFT_E_VALIDATION",
+    );
+    expect(error.details.issues[0]).toMatchObject({ in: "body", path: ["alert"] });
   });
 });

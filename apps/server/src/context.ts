@@ -17,7 +17,7 @@ export interface RouteContext {
   forgetKeys(): void;
 }
 
-/** Records one write in the audit trail. `target` is `<type>:<id>`. */
+/** Records one write in the audit trail. `target` is `<type>:<id>`, or `<type>` for a write to many. */
 export async function audit(
   ctx: RouteContext,
   actor: Actor | string | undefined,
@@ -28,7 +28,7 @@ export async function audit(
   await ctx.store.audit.record({
     actor: typeof actor === "string" ? actor : (actor?.id ?? "anonymous"),
     action,
-    target: { type: target.slice(0, target.indexOf(":")), id: target.slice(target.indexOf(":") + 1) },
+    target,
     ...(change.before === undefined ? {} : { before: toJson(change.before) }),
     ...(change.after === undefined ? {} : { after: toJson(change.after) }),
   });

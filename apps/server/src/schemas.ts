@@ -182,6 +182,25 @@ export const runListQuery = pageQuery.extend({
   until: isoTime.optional(),
 });
 
+export const pruneBody = z.object({
+  olderThanDays: z
+    .number()
+    .min(0)
+    .max(36_500)
+    .meta({ description: "Delete finished runs that finished more than this many days ago." }),
+  batchSize: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .meta({ description: "Runs deleted per transaction (default 500)." }),
+});
+
+export const pruneResultSchema = z
+  .object({ deleted: z.number().int().meta({ description: "How many runs were deleted." }) })
+  .meta({ id: "PruneResult" });
+
 // --- approvals ----------------------------------------------------------------------------------
 
 export const approvalSchema = z

@@ -132,14 +132,14 @@ export function createServer(options: ServerOptions): WeftServer {
 const KEY_CACHE_MS = 5_000;
 
 function keyVerifier(store: ServerStore): KeyVerifier & { forget(): void } {
-  const cache = new Map<string, { key: { id: string; role: Role }; until: number }>();
+  const cache = new Map<string, { key: { id: string; name: string; role: Role }; until: number }>();
   const verify = async (plaintext: string) => {
     const now = Date.now();
     const cached = cache.get(plaintext);
     if (cached && cached.until > now) return cached.key;
     const key = await store.apiKeys.verify(plaintext);
     if (cache.size > 1000) cache.clear();
-    if (key) cache.set(plaintext, { key: { id: key.id, role: key.role }, until: now + KEY_CACHE_MS });
+    if (key) cache.set(plaintext, { key: { id: key.id, name: key.name, role: key.role }, until: now + KEY_CACHE_MS });
     else cache.delete(plaintext);
     return key;
   };

@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import { migrateCommand } from "./commands/migrate.ts";
 import { pluginListCommand, pluginNewCommand, pluginSchemaCommand } from "./commands/plugin.ts";
+import { pruneCommand } from "./commands/prune.ts";
 import { runCommand } from "./commands/run.ts";
 import { startCommand } from "./commands/start.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -27,7 +28,7 @@ program
   .description("serve the API and execute runs in this process (embedded PostgreSQL unless DATABASE_URL)")
   .addHelpText(
     "after",
-    "\nEnvironment: PORT (3000), HOST (127.0.0.1), WEFT_DATA_DIR (./.data), DATABASE_URL, REDIS_URL, WEFT_ADMIN_API_KEY, WEFT_SCHEDULER_INTERVAL_MS (5000)",
+    "\nEnvironment: PORT (3000), HOST (127.0.0.1), WEFT_DATA_DIR (./.data), DATABASE_URL, REDIS_URL, WEFT_ADMIN_API_KEY, WEFT_SCHEDULER_INTERVAL_MS (5000), WEFT_SHUTDOWN_GRACE_MS (30000)",
   )
   .action(() => startCommand());
 
@@ -77,6 +78,17 @@ plugin
   .argument("<name>", "short name (acme → @weft/plugin-acme) or a package name")
   .option("--dir <dir>", "target directory (default: plugins/<name>)")
   .action(ends((name: string, options: { dir?: string }) => pluginNewCommand(name, options)));
+
+program
+  .command("prune")
+  .description("delete finished runs (with their steps) older than N days; active runs are kept")
+  .option("--older-than <days>", "age in days since the run finished (required)")
+  .option("--batch-size <n>", "runs deleted per transaction (default 500)")
+  .addHelpText(
+    "after",
+    "\nDATABASE_URL, else the embedded database under WEFT_DATA_DIR. Exit codes: 0 done, 2 bad arguments.",
+  )
+  .action(ends((options: { olderThan?: string; batchSize?: string }) => pruneCommand(options)));
 
 program
   .command("migrate")

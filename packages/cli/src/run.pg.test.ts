@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/pg.ts";
 
@@ -168,6 +169,30 @@ describe("weft run", () => {
     expect(stderr).toContain("WEFT_E_DANGLING_EDGE");
     expect(stderr).toContain("--input: not valid JSON");
     expect(stderr).toContain("api.values.token");
+  });
+
+  it("exits 2 naming where a NUL character is in the input, and records no run", async () => {
+    const runs = async () => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        const found = await client.query("select count(*)::int as n from runs");
+        return found.rows[0].n as number;
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await runs();
+    const inline = await weft(["run", example, "--input", '{"url":"http://x","tags":["a","b\\u0000"]}', "--json"]);
+    expect(inline.code).toBe(2);
+    expect(inline.stdout).toBe("");
+    expect(inline.stderr).toContain("--input › tags.1: contains a NUL character (\\u0000)");
+    const file = path.join(work, "nul-input.json");
+    writeFileSync(file, JSON.stringify({ "u\u0000rl": "http://x" }));
+    const fromFile = await weft(["run", example, "--input", `@${file}`]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain("--input › u\\u0000rl: contains a NUL character");
+    expect(await runs()).toBe(before);
   });
 });
 

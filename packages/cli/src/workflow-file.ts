@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Json, validate, type WorkflowDefinition } from "@weft/kernel";
 import type { PluginCatalog } from "@weft/runtime";
+import { findNul } from "@weft/store";
 
 /** One problem with the command's input, printed as `where: message`. */
 export interface Problem {
@@ -36,9 +37,20 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
+/** The database cannot store a NUL character (`\u0000`) in any text or JSON: say where it is. */
+function refuseNul(value: unknown, where: string): void {
+  const at = findNul(value);
+  if (!at) return;
+  const shown = at.length ? ` › ${at.join(".").replaceAll("\u0000", "\\u0000")}` : "";
+  throw new InvalidInputError([
+    { where: `${where}${shown}`, message: "contains a NUL character (\\u0000), which cannot be stored" },
+  ]);
+}
+
 /** Reads a workflow file and checks it against the installed node types. */
 export function loadWorkflowFile(file: string, catalog: PluginCatalog): WorkflowDefinition {
   const definition = readJson(file, "the workflow file");
+  refuseNul(definition, path.basename(file));
   const issues = validate(definition, catalog.registry);
   if (issues.length > 0) {
     throw new InvalidInputError(
@@ -62,12 +74,17 @@ export function loadWorkflowFile(file: string, catalog: PluginCatalog): Workflow
 /** `--input '<json>'` or `--input @file.json`. */
 export function parseInput(value: string | undefined): Json {
   if (value === undefined) return null;
-  if (value.startsWith("@")) return readJson(value.slice(1), "the input file") as Json;
-  try {
-    return JSON.parse(value) as Json;
-  } catch (error) {
-    throw new InvalidInputError([{ where: "--input", message: `not valid JSON: ${(error as Error).message}` }]);
+  let input: Json;
+  if (value.startsWith("@")) input = readJson(value.slice(1), "the input file") as Json;
+  else {
+    try {
+      input = JSON.parse(value) as Json;
+    } catch (error) {
+      throw new InvalidInputError([{ where: "--input", message: `not valid JSON: ${(error as Error).message}` }]);
+    }
   }
+  refuseNul(input, "--input");
+  return input;
 }
 
 /** Credentials for a local run: `{ "<name>": { "type": "<credential type>", "values": { … } } }`. */

@@ -40,6 +40,7 @@ export type {
   RunSummary,
   StepInput,
 } from "./repositories/runs.ts";
+export { findNul } from "./repositories/shared.ts";
 export type { CreateTriggerInput, TriggerRepository, UpdateTriggerInput } from "./repositories/triggers.ts";
 export type {
   CreateWorkflowInput,

@@ -13,7 +13,8 @@ import { ApprovalRepository } from "./repositories/approvals.ts";
 import { AuditRepository } from "./repositories/audit.ts";
 import { CredentialRepository } from "./repositories/credentials.ts";
 import { NotificationRepository } from "./repositories/notifications.ts";
-import { RunRepository } from "./repositories/runs.ts";
+import { GuardedRunRepository } from "./repositories/run-guard.ts";
+import type { RunRepository } from "./repositories/runs.ts";
 import type { RepositoryContext } from "./repositories/shared.ts";
 import { TriggerRepository } from "./repositories/triggers.ts";
 import { WorkflowRepository } from "./repositories/workflows.ts";
@@ -140,7 +141,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     return {
       workflows: new WorkflowRepository(ctx),
       triggers: new TriggerRepository(ctx, cipher),
-      runs: new RunRepository(ctx),
+      runs: new GuardedRunRepository(ctx),
       approvals: new ApprovalRepository(ctx),
       notifications: new NotificationRepository(ctx),
       audit: new AuditRepository(ctx),

@@ -19,8 +19,8 @@ export function branchingWorkflow(name = "Triage") {
   };
 }
 
-/** trigger → approval.request → noop on approved. */
-export function approvalWorkflow() {
+/** trigger → approval.request → noop on approved; `approver` overrides the approval's config. */
+export function approvalWorkflow(approver: { approverRole?: string; approverUser?: string } = {}) {
   return {
     name: "Needs approval",
     nodes: [
@@ -28,7 +28,7 @@ export function approvalWorkflow() {
       {
         id: "ask",
         type: "approval.request",
-        data: { config: { title: "Close the ticket?", approverRole: "operator" } },
+        data: { config: { title: "Close the ticket?", approverRole: "operator", ...approver } },
       },
       { id: "done", type: "control.noop", data: { config: { value: "closed" } } },
     ],

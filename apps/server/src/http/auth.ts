@@ -12,8 +12,8 @@ export function roleAtLeast(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(required);
 }
 
-/** Verifies a plaintext key: the key's id and role, or undefined when unknown or revoked. */
-export type KeyVerifier = (plaintext: string) => Promise<{ id: string; role: Role } | undefined>;
+/** Verifies a plaintext key: the key's id, name and role, or undefined when unknown or revoked. */
+export type KeyVerifier = (plaintext: string) => Promise<{ id: string; name: string; role: Role } | undefined>;
 
 /** Reads the bearer token (or, for EventSource clients that cannot set headers, `?access_token=`). */
 export function bearerToken(ctx: Context, allowQueryToken: boolean): string | undefined {
@@ -53,5 +53,5 @@ export async function authorise(
       role: key.role,
     });
   }
-  return { id: `apikey:${key.id}`, role: key.role, keyId: key.id };
+  return { id: `apikey:${key.id}`, role: key.role, keyId: key.id, name: key.name };
 }

@@ -16,6 +16,8 @@ export interface Actor {
   id: string;
   role: Role;
   keyId: string;
+  /** The API key's name: the user an approval may be addressed to. */
+  name: string;
 }
 
 /** What a handler receives: validated params, query and body, and the caller. */

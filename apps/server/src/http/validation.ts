@@ -1,5 +1,6 @@
 // zod at the edge: a request part that does not match its schema is a 400 listing every issue with
 // where it is (`body`, `query`, `params`) and the path inside it.
+import { findNul } from "@weft/store";
 import type { z } from "zod";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 
@@ -29,5 +30,20 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where: Input
       issues.length > 1 ? ` and ${issues.length - 1} more` : ""
     }`,
     { issues },
+  );
+}
+
+/**
+ * Refuses a request part holding a NUL character (`\u0000`) anywhere, object keys included: no text
+ * or JSON column of PostgreSQL can hold it, so it is bad input whatever field it is in.
+ */
+export function rejectNul(value: unknown, where: InputIssue["in"]): void {
+  const path = findNul(value);
+  if (!path) return;
+  const shown = [where, ...path].join(".").replaceAll("\u0000", "\\u0000");
+  throw new ApiError(
+    ServerErrorCode.Validation,
+    `invalid request ${where}: a NUL character (\\u0000) is not accepted (at ${shown})`,
+    { issues: [{ in: where, path, code: "nul_character", message: "NUL characters (\\u0000) are not accepted" }] },
   );
 }

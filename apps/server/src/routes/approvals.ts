@@ -10,15 +10,35 @@ function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }
 
+/** True when `user` names the key behind `actor`: its name, its audit identity or its id. */
+function isActorUser(actor: Actor, user: string): boolean {
+  return user === actor.name || user === actor.id || user === actor.keyId;
+}
+
 export function approvalRoutes(c: RouteContext): AnyRoute[] {
   const load = async (id: string) => {
     const approval = await c.store.approvals.get(id);
     if (!approval) throw new ApiError(ServerErrorCode.NotFound, `approval ${id} not found`, { approvalId: id });
     return approval;
   };
-  /** An approval that names an approver role needs at least that role to decide. */
-  const checkApprover = (approval: { approverRole: string | null }, actor: Actor | undefined) => {
+  /**
+   * Who may decide or delegate: an approval addressed to a user belongs to that user (an API key
+   * matching by name, `apikey:<id>` or id) and to admins; otherwise it needs at least its approver role.
+   */
+  const checkApprover = (
+    approval: { approverRole: string | null; approverUser: string | null },
+    actor: Actor | undefined,
+  ) => {
     if (!actor) return;
+    const user = approval.approverUser;
+    if (user !== null && user !== "") {
+      if (actor.role === "admin" || isActorUser(actor, user)) return;
+      throw new ApiError(
+        ServerErrorCode.Forbidden,
+        `this approval is addressed to ${user}; only that user or an admin may act on it`,
+        { approverUser: user, actor: actor.id, role: actor.role },
+      );
+    }
     if (isRole(approval.approverRole) && !roleAtLeast(actor.role, approval.approverRole)) {
       throw new ApiError(
         ServerErrorCode.Forbidden,
@@ -88,7 +108,8 @@ export function approvalRoutes(c: RouteContext): AnyRoute[] {
         checkApprover(before, actor);
         const delegated = await c.store.approvals.delegate(params.id, {
           by: actor?.id ?? "anonymous",
-          ...(body.toUser !== undefined ? { toUser: body.toUser } : {}),
+          // Handing it to a role alone takes it from the user it was addressed to.
+          toUser: body.toUser ?? null,
           ...(body.toRole !== undefined ? { toRole: body.toRole } : {}),
         });
         await audit(c, actor, "approval.delegate", `approval:${params.id}`, {

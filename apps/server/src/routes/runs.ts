@@ -6,7 +6,17 @@ import { audit, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
 import { openEventStream } from "../http/sse.ts";
-import { idParams, nodeParams, pageOf, resumeBody, runDetailSchema, runListQuery, runSchema } from "../schemas.ts";
+import {
+  idParams,
+  nodeParams,
+  pageOf,
+  pruneBody,
+  pruneResultSchema,
+  resumeBody,
+  runDetailSchema,
+  runListQuery,
+  runSchema,
+} from "../schemas.ts";
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -70,6 +80,27 @@ export function runRoutes(c: RouteContext): AnyRoute[] {
       handler: async ({ query }) => {
         const page = await c.store.runs.list(query);
         return ok({ items: page.items.map(publicRun), total: page.total, limit: query.limit, offset: query.offset });
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/api/runs/prune",
+      operationId: "pruneRuns",
+      summary: "Delete finished runs older than N days, with their steps (retention)",
+      description:
+        "Deletes succeeded, failed and cancelled runs that finished more than `olderThanDays` days ago, with " +
+        "their steps and approvals, `batchSize` runs per transaction. Queued, running, paused and waiting runs " +
+        "are never deleted. Recorded in the audit trail.",
+      tag: "runs",
+      access: "admin",
+      body: pruneBody,
+      responses: { 200: { description: "How many runs were deleted.", schema: pruneResultSchema } },
+      handler: async ({ body, actor }) => {
+        const deleted = await c.store.runs.prune(body.olderThanDays, body.batchSize);
+        await audit(c, actor, "run.prune", "run", {
+          after: { olderThanDays: body.olderThanDays, batchSize: body.batchSize ?? null, deleted },
+        });
+        return ok({ deleted });
       },
     }),
     defineRoute({

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { audit, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
+import { rejectNul } from "../http/validation.ts";
 import {
   createTriggerBody,
   hookParams,
@@ -163,6 +164,7 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
               `webhook body is not valid JSON: ${(error as Error).message}`,
             );
           }
+          rejectNul(input, "body");
         }
         const started = await c.runtime.startRun({
           workflowId: hook.trigger.workflowId,

@@ -69,6 +69,17 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
     }
     return result.status === "succeeded" ? 0 : 1;
+  } catch (error) {
+    // What the store refuses (e.g. text PostgreSQL cannot hold) is the input's fault, not a crash.
+    const e = error as { code?: unknown; message?: unknown; details?: { field?: unknown } };
+    if (e?.code === "WEFT_E_STORE_VALIDATION") {
+      process.stderr.write(`✗ ${file} cannot run:
+`);
+      process.stderr.write(`  ${String(e.details?.field ?? "input")}: ${String(e.message)} [${e.code}]
+`);
+      return 2;
+    }
+    throw error;
   } finally {
     await store.close();
   }

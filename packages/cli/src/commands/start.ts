@@ -50,7 +50,7 @@ export async function startCommand(): Promise<void> {
     await scheduler.stop();
     await listening.close();
     await server.close();
-    await runtime.stop({ graceMs: Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 10_000) });
+    await runtime.stop({ graceMs: Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 30_000) });
     await store.close();
   });
 }

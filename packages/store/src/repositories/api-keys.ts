@@ -6,7 +6,7 @@ import type { InferEntity } from "@mikro-orm/core";
 import { ApiKeyEntity } from "../entities.ts";
 import { NotFoundError, translateDbError, ValidationError } from "../errors.ts";
 import type { ApiKeyRecord, ApiKeyRole } from "../records.ts";
-import { fork, iso, newId, oneOf, type RepositoryContext, requireText } from "./shared.ts";
+import { fork, iso, newId, oneOf, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
 
 const ROLES: readonly ApiKeyRole[] = ["viewer", "editor", "operator", "admin"];
 const PREFIX = "weft_";
@@ -50,6 +50,7 @@ export class ApiKeyRepository {
     key?: string;
   }): Promise<{ key: string; record: ApiKeyRecord; created: boolean }> {
     const name = requireText(input.name, "name");
+    refuseNul({ name }, { entity: "api_key" });
     const role = oneOf(input.role, ROLES, "role");
     if (input.key !== undefined) {
       if (typeof input.key !== "string" || input.key.length < MIN_SUPPLIED_KEY_LENGTH || /\s/.test(input.key))

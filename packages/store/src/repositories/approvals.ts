@@ -5,7 +5,17 @@ import type { InferEntity } from "@mikro-orm/core";
 import { ApprovalEntity } from "../entities.ts";
 import { ConflictError, NotFoundError, translateDbError, ValidationError } from "../errors.ts";
 import type { ApprovalRecord, ApprovalStatus, Json, TimeInput } from "../records.ts";
-import { fork, iso, jsonOrNull, newId, oneOf, type RepositoryContext, requireText, toDate } from "./shared.ts";
+import {
+  fork,
+  iso,
+  jsonOrNull,
+  newId,
+  oneOf,
+  type RepositoryContext,
+  refuseNul,
+  requireText,
+  toDate,
+} from "./shared.ts";
 
 export interface CreateApprovalInput {
   runId: string;
@@ -83,6 +93,7 @@ export class ApprovalRepository {
       decidedAt: null,
       createdAt: new Date(),
     };
+    refuseNul(row, { entity: "approval" });
     await fork(this.#ctx)
       .insert(ApprovalEntity, row)
       .catch((e) => translateDbError(e, { entity: "approval" }));
@@ -96,6 +107,7 @@ export class ApprovalRepository {
 
   /** Pending approvals, soonest expiry first; optionally only those for a role, a user or a run. */
   async listPending(filter: { role?: string; user?: string; runId?: string } = {}): Promise<ApprovalRecord[]> {
+    refuseNul(filter);
     const where: Record<string, unknown> = { status: "pending" };
     if (filter.role !== undefined) where.approverRole = filter.role;
     if (filter.user !== undefined) where.approverUser = filter.user;
@@ -119,6 +131,7 @@ export class ApprovalRepository {
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
     const decision = oneOf(input.decision, ["approved", "rejected"] as const, "decision");
     const by = requireText(input.by, "by");
+    refuseNul({ by, comment: input.comment }, { entity: "approval", id });
     const now = new Date();
     const em = fork(this.#ctx);
     const updated = await em.nativeUpdate(
@@ -145,6 +158,7 @@ export class ApprovalRepository {
     const data: Record<string, unknown> = { delegatedBy: requireText(input.by, "by"), delegatedAt: new Date() };
     if (input.toUser !== undefined) data.approverUser = input.toUser;
     if (input.toRole !== undefined) data.approverRole = input.toRole;
+    refuseNul(data, { entity: "approval", id });
     const em = fork(this.#ctx);
     const updated = await em.nativeUpdate(ApprovalEntity, { id, status: "pending" }, data);
     const row = await em.findOne(ApprovalEntity, { id });

@@ -4,7 +4,7 @@ import type { InferEntity } from "@mikro-orm/core";
 import { AuditEventEntity } from "../entities.ts";
 import { translateDbError } from "../errors.ts";
 import type { AuditEventRecord, Json, Page, PageOptions, TimeInput } from "../records.ts";
-import { fork, iso, jsonOrNull, pageOf, type RepositoryContext, requireText, toDate } from "./shared.ts";
+import { fork, iso, jsonOrNull, pageOf, type RepositoryContext, refuseNul, requireText, toDate } from "./shared.ts";
 
 export interface AuditInput {
   /** User, API key or `system:<component>`. */
@@ -63,6 +63,7 @@ export class AuditRepository {
       after: jsonOrNull(input.after),
       at: new Date(),
     };
+    refuseNul(row, { entity: "audit_event" });
     const id = await fork(this.#ctx)
       .insert(AuditEventEntity, row)
       .catch((e) => translateDbError(e, { entity: "audit_event" }));
@@ -72,6 +73,7 @@ export class AuditRepository {
   /** Newest first. */
   async list(filter: AuditFilter = {}): Promise<Page<AuditEventRecord>> {
     const { limit, offset } = pageOf(filter);
+    refuseNul({ actor: filter.actor, action: filter.action, targetType: filter.targetType, targetId: filter.targetId });
     const where: Record<string, unknown> = {};
     if (filter.actor !== undefined) where.actor = filter.actor;
     if (filter.action !== undefined) where.action = filter.action;

@@ -5,7 +5,7 @@ import type { SecretCipher } from "../crypto.ts";
 import { CredentialEntity } from "../entities.ts";
 import { NotFoundError, translateDbError, ValidationError } from "../errors.ts";
 import type { CredentialRecord } from "../records.ts";
-import { fork, iso, newId, type RepositoryContext, requireText } from "./shared.ts";
+import { findNul, fork, iso, newId, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
 
 export interface CreateCredentialInput {
   name: string;
@@ -44,6 +44,8 @@ export class CredentialRepository {
 
   async create(input: CreateCredentialInput): Promise<CredentialRecord> {
     const name = requireText(input.name, "name");
+    // The values are sealed (ciphertext is base64), so only the plain columns need the check.
+    refuseNul({ name, type: input.type }, { entity: "credential" });
     const sealed = this.#cipher.seal(JSON.stringify(checkValues(input.values)), `credential:${name}`);
     const now = new Date();
     const row = {
@@ -63,6 +65,7 @@ export class CredentialRepository {
 
   /** Replaces the values (and optionally the type) of a credential. */
   async update(name: string, input: { values: Record<string, unknown>; type?: string }): Promise<CredentialRecord> {
+    refuseNul({ name, type: input.type }, { entity: "credential" });
     const sealed = this.#cipher.seal(JSON.stringify(checkValues(input.values)), `credential:${name}`);
     const data: Record<string, unknown> = { ciphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: new Date() };
     if (input.type !== undefined) data.type = requireText(input.type, "type");
@@ -78,20 +81,21 @@ export class CredentialRepository {
   }
 
   async get(name: string): Promise<CredentialRecord | undefined> {
+    if (findNul(name)) return undefined;
     const row = await fork(this.#ctx).findOne(CredentialEntity, { name });
     return row ? toRecord(row) : undefined;
   }
 
   /** The decrypted values; NotFoundError when no credential has that name. */
   async resolve(name: string): Promise<{ type: string; values: Record<string, unknown> }> {
-    const row = await fork(this.#ctx).findOne(CredentialEntity, { name });
+    const row = findNul(name) ? null : await fork(this.#ctx).findOne(CredentialEntity, { name });
     if (!row) throw new NotFoundError("credential", name);
     const values = JSON.parse(this.#cipher.open(row.ciphertext, row.keyId, `credential:${name}`));
     return { type: row.type, values };
   }
 
   async delete(name: string): Promise<void> {
-    const count = await fork(this.#ctx).nativeDelete(CredentialEntity, { name });
+    const count = findNul(name) ? 0 : await fork(this.#ctx).nativeDelete(CredentialEntity, { name });
     if (count === 0) throw new NotFoundError("credential", name);
   }
 

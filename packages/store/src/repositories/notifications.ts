@@ -3,7 +3,17 @@ import type { InferEntity } from "@mikro-orm/core";
 import { NotificationEntity } from "../entities.ts";
 import { NotFoundError, translateDbError } from "../errors.ts";
 import type { Json, NotificationRecord, NotificationStatus, Page, PageOptions } from "../records.ts";
-import { fork, iso, jsonOrNull, newId, oneOf, pageOf, type RepositoryContext, requireText } from "./shared.ts";
+import {
+  fork,
+  iso,
+  jsonOrNull,
+  newId,
+  oneOf,
+  pageOf,
+  type RepositoryContext,
+  refuseNul,
+  requireText,
+} from "./shared.ts";
 
 const STATUSES: readonly NotificationStatus[] = ["pending", "sent", "failed", "read"];
 
@@ -64,6 +74,7 @@ export class NotificationRepository {
       sentAt: null,
       readAt: null,
     };
+    refuseNul(row, { entity: "notification" });
     await fork(this.#ctx)
       .insert(NotificationEntity, row)
       .catch((e) => translateDbError(e, { entity: "notification" }));
@@ -78,6 +89,7 @@ export class NotificationRepository {
   /** Newest first. */
   async list(filter: NotificationFilter = {}): Promise<Page<NotificationRecord>> {
     const { limit, offset } = pageOf(filter);
+    refuseNul({ recipient: filter.recipient, runId: filter.runId });
     const where: Record<string, unknown> = {};
     if (filter.recipient !== undefined) where.recipient = filter.recipient;
     if (filter.status !== undefined) where.status = oneOf(filter.status, STATUSES, "status");
@@ -103,6 +115,7 @@ export class NotificationRepository {
   }
 
   async #set(id: string, data: Record<string, unknown>): Promise<NotificationRecord> {
+    refuseNul(data, { entity: "notification", id });
     const em = fork(this.#ctx);
     const count = await em.nativeUpdate(NotificationEntity, { id }, data);
     if (count === 0) throw new NotFoundError("notification", id);

@@ -58,3 +58,46 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], f
 
 /** `undefined` means "not stored": jsonb columns keep SQL NULL for it. */
 export const jsonOrNull = (value: Json | undefined): Json => (value === undefined ? null : value);
+
+/**
+ * Where the first NUL character (`\u0000`) in `value` is, as a path of keys and indexes (`[]` for the
+ * value itself), or undefined when there is none. Object keys are looked at too. PostgreSQL's text and
+ * jsonb cannot hold the character: sent as a parameter it breaks the wire protocol (SQLSTATE 08P01).
+ */
+export function findNul(value: unknown): (string | number)[] | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? [] : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const inner = findNul(value[i]);
+      if (inner) return [i, ...inner];
+    }
+    return undefined;
+  }
+  // Dates, Buffers and other class instances are not text the row carries.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes("\u0000")) return [key];
+    const found = findNul(inner);
+    if (found) return [key, ...found];
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a row (or filter) whose text or JSON holds a NUL character, with a ValidationError naming
+ * the field and the path inside it. Checked once per write, before anything reaches PostgreSQL.
+ */
+export function refuseNul(fields: Record<string, unknown>, context: Record<string, unknown> = {}): void {
+  for (const [field, value] of Object.entries(fields)) {
+    const path = findNul(value);
+    if (!path) continue;
+    const at = [field, ...path].join(".").replaceAll("\u0000", "\\u0000");
+    throw new ValidationError(`${at} contains a NUL character (\\u0000), which cannot be stored`, {
+      ...context,
+      field,
+      path: [field, ...path],
+    });
+  }
+}

@@ -6,7 +6,7 @@ import type { SecretCipher } from "../crypto.ts";
 import { TriggerEntity } from "../entities.ts";
 import { NotFoundError, translateDbError, ValidationError } from "../errors.ts";
 import type { Json, TimeInput, TriggerKind, TriggerRecord } from "../records.ts";
-import { fork, iso, jsonOrNull, newId, oneOf, type RepositoryContext, toDate } from "./shared.ts";
+import { findNul, fork, iso, jsonOrNull, newId, oneOf, type RepositoryContext, refuseNul, toDate } from "./shared.ts";
 
 const KINDS: readonly TriggerKind[] = ["manual", "schedule", "webhook", "event"];
 
@@ -88,6 +88,7 @@ export class TriggerRepository {
       createdAt: now,
       updatedAt: now,
     };
+    refuseNul(row, { entity: "trigger" });
     await fork(this.#ctx)
       .insert(TriggerEntity, row)
       .catch((e) => translateDbError(e, { entity: "trigger" }));
@@ -113,6 +114,7 @@ export class TriggerRepository {
     if (patch.config !== undefined) data.config = patch.config;
     if (patch.nextRunAt !== undefined) data.nextRunAt = toDate(patch.nextRunAt, "nextRunAt");
     if (patch.secret) data.secretCiphertext = this.#seal(id, patch.secret);
+    refuseNul(data, { entity: "trigger", id });
     const em = fork(this.#ctx);
     const count = await em
       .nativeUpdate(TriggerEntity, { id }, data)
@@ -179,6 +181,8 @@ export class TriggerRepository {
 
   /** Enabled event triggers listening for `eventName`. */
   async forEvent(eventName: string): Promise<TriggerRecord[]> {
+    // No trigger can be listening for a name PostgreSQL could not have stored.
+    if (findNul(eventName)) return [];
     const rows = await fork(this.#ctx).find(TriggerEntity, { kind: "event", enabled: true, eventName });
     return rows.map(toRecord);
   }

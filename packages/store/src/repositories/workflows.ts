@@ -14,7 +14,7 @@ import {
   type WorkflowSummary,
   type WorkflowVersionRecord,
 } from "../records.ts";
-import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, requireText } from "./shared.ts";
+import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
 
 const ACTIVE_SQL = ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 const STATUSES: readonly WorkflowStatus[] = ["draft", "active", "archived"];
@@ -128,6 +128,7 @@ export class WorkflowRepository {
       createdAt: now,
       updatedAt: now,
     };
+    refuseNul(row, { entity: "workflow" });
     await fork(this.#ctx)
       .insert(WorkflowEntity, row)
       .catch((e) => translateDbError(e, { entity: "workflow" }));
@@ -142,6 +143,7 @@ export class WorkflowRepository {
   /** Workflows without their draft definitions (`get` has it). */
   async list(filter: WorkflowFilter = {}): Promise<Page<WorkflowSummary>> {
     const { limit, offset } = pageOf(filter);
+    refuseNul({ category: filter.category, tag: filter.tag, text: filter.text });
     const where: Record<string, unknown> = {};
     if (filter.category !== undefined) where.category = filter.category;
     if (filter.status !== undefined) where.status = oneOf(filter.status, STATUSES, "status");
@@ -167,6 +169,7 @@ export class WorkflowRepository {
     if (patch.status !== undefined) data.status = oneOf(patch.status, STATUSES, "status");
     if (patch.owner !== undefined) data.owner = patch.owner;
     if (patch.definition !== undefined) data.definition = checkDefinition(patch.definition);
+    refuseNul(data, { entity: "workflow", id });
     const em = fork(this.#ctx);
     const count = await em
       .nativeUpdate(WorkflowEntity, { id }, data)
@@ -212,6 +215,15 @@ export class WorkflowRepository {
         field: "version",
         value: input.version,
       });
+    refuseNul(
+      {
+        definition: input.definition,
+        notes: input.notes,
+        pluginVersions: input.pluginVersions,
+        publishedBy: input.publishedBy,
+      },
+      { entity: "workflow_version", workflowId },
+    );
     return fork(this.#ctx).transactional(async (em) => {
       const [locked] = await em.execute<{ latest_version: string | null; status: string }[]>(
         'select latest_version, status from "workflows" where id = ? for update',
