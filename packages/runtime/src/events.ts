@@ -1,5 +1,10 @@
 // Run events for live views (SSE): delivered in-process, and across processes through Redis pub/sub
 // when the bullmq transport is used (a worker executes, the API process streams).
+//
+// A run makes a dozen events, so at hundreds of runs a second pub/sub is a real cost: events
+// published in the same turn of the event loop travel as one message (a JSON array), and a process
+// only subscribes to the events channel once something in it listens (a worker that nobody asks
+// for live events never parses any). The subscription then stays, so later listeners miss nothing.
 import type { Redis } from "ioredis";
 
 /** The event types, in the order a run produces them. */
@@ -44,10 +49,15 @@ export class RunEventBus {
   #subscriber: Redis | undefined;
   #eventsChannel = "";
   #controlChannel = "";
+  #listening: Promise<unknown> | undefined;
+  #outbox: RunEvent[] = [];
 
-  /** Connects the bus to Redis: events and control messages are then published to every process. */
-  async connect(redis: Redis, prefix: string): Promise<void> {
-    this.#publisher = redis;
+  /**
+   * Connects the bus to Redis: events and control messages are then published to every process.
+   * `publisher` (default `redis`) carries what this process publishes.
+   */
+  async connect(redis: Redis, prefix: string, publisher: Redis = redis): Promise<void> {
+    this.#publisher = publisher;
     this.#eventsChannel = `${prefix}:events`;
     this.#controlChannel = `${prefix}:control`;
     const subscriber = redis.duplicate();
@@ -59,19 +69,40 @@ export class RunEventBus {
       } catch {
         return;
       }
-      if (channel === this.#eventsChannel) this.#deliver(message as RunEvent);
-      else if (channel === this.#controlChannel)
+      if (channel === this.#eventsChannel) {
+        // One message carries the events of one turn of the publisher (a single event from older versions).
+        if (Array.isArray(message)) for (const event of message) this.#deliver(event as RunEvent);
+        else this.#deliver(message as RunEvent);
+      } else if (channel === this.#controlChannel)
         for (const listener of this.#controlListeners) listener(message as RunControlMessage);
     });
-    await subscriber.subscribe(this.#eventsChannel, this.#controlChannel);
+    await subscriber.subscribe(this.#controlChannel);
+    if (this.#listeners.size > 0) await this.#listen();
   }
 
   /** Publishes an event: to Redis when connected (which delivers it here too), else locally. */
   publish(event: RunEvent): void {
-    if (this.#publisher) {
-      // Fire and forget: a lost live event never changes a run; SSE clients re-read the run.
-      this.#publisher.publish(this.#eventsChannel, JSON.stringify(event)).catch(() => {});
-    } else this.#deliver(event);
+    if (!this.#publisher) {
+      this.#deliver(event);
+      return;
+    }
+    this.#outbox.push(event);
+    if (this.#outbox.length === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const events = this.#outbox;
+    this.#outbox = [];
+    if (events.length === 0 || !this.#publisher) return;
+    // Fire and forget: a lost live event never changes a run; SSE clients re-read the run.
+    this.#publisher.publish(this.#eventsChannel, JSON.stringify(events)).catch(() => {});
+  }
+
+  #listen(): Promise<unknown> {
+    this.#listening ??= (this.#subscriber?.subscribe(this.#eventsChannel) ?? Promise.resolve()).catch(() => {
+      this.#listening = undefined;
+    });
+    return this.#listening;
   }
 
   /** Listens to one run's events (`"*"`: every run). Returns the unsubscribe function. */
@@ -82,6 +113,7 @@ export class RunEventBus {
       this.#listeners.set(runId, set);
     }
     set.add(listener);
+    if (this.#subscriber && !this.#listening) void this.#listen();
     return () => {
       const current = this.#listeners.get(runId);
       current?.delete(listener);
@@ -101,6 +133,7 @@ export class RunEventBus {
   }
 
   async close(): Promise<void> {
+    this.#flush();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     this.#publisher = undefined;

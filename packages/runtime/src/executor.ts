@@ -2,6 +2,12 @@
 // kernel until the run finishes, suspends, pauses or must be handed over, and checkpoints after every
 // attempt (run row + step row in one transaction) while holding the run's lease. Both transports
 // share it; they only decide where jobs come from and how delays come back.
+//
+// Checkpoints go through a CheckpointWriter (group commit): the checkpoints of all runs executing
+// in this process at once share one statement per flush, and each attempt still waits for its own
+// commit before anything that depends on it runs. The one attempt nothing depends on (the last one
+// of a run: every node is finished afterwards) is not written on its own: its step row is committed
+// together with the run's terminal state, in the run's final checkpoint.
 import {
   type AttemptFinishedEvent,
   type Json,
@@ -10,7 +16,8 @@ import {
   type WorkflowDefinition,
   WorkflowEngine,
 } from "@weft/kernel";
-import type { ApprovalRecord, RunRecord, Store } from "@weft/store";
+import type { ApprovalRecord, CheckpointInput, RunRecord, StepInput, Store } from "@weft/store";
+import { CheckpointWriter } from "./checkpoint-writer.ts";
 import { LeaseLostError } from "./errors.ts";
 import type { RunEventBus } from "./events.ts";
 import type { LeaseProvider, RunLease } from "./lease.ts";
@@ -48,6 +55,12 @@ export interface RunExecutorOptions {
   leaseRetryMs?: number;
 }
 
+/** A finished attempt whose checkpoint rides with the run's final one (see the file's header). */
+interface DeferredAttempt {
+  step: StepInput;
+  event: AttemptFinishedEvent;
+}
+
 interface Execution {
   runId: string;
   lease: RunLease;
@@ -55,9 +68,40 @@ interface Execution {
   handoff: boolean;
   cancel: AbortController;
   startedAt: number;
+  deferred: DeferredAttempt | undefined;
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+const NODE_FINISHED = new Set(["succeeded", "failed", "skipped", "cancelled"]);
+
+/**
+ * Whether this attempt is the run's last: it is not retried and every node of the run is finished,
+ * so the next thing the kernel does is finish the run (nothing can depend on the attempt).
+ */
+function endsRun(event: AttemptFinishedEvent): boolean {
+  if (event.retryInMs !== undefined) return false;
+  if (event.outcome.status !== "succeeded" && event.outcome.status !== "failed") return false;
+  for (const id in event.state.nodes) if (!NODE_FINISHED.has(event.state.nodes[id]?.status ?? "")) return false;
+  return true;
+}
+
+function stepOf(event: AttemptFinishedEvent, workerId: string): StepInput {
+  const outcome = event.outcome;
+  return {
+    nodeId: event.nodeId,
+    nodeType: event.nodeType,
+    attempt: event.attempt,
+    status: stepStatus(outcome),
+    config: event.config,
+    ...(outcome.status === "succeeded" ? { output: outcome.output, port: outcome.port } : {}),
+    ...(outcome.status === "failed" ? { error: outcome.error } : {}),
+    ...(outcome.status === "suspended" ? { output: outcome.wait as unknown as Json } : {}),
+    logs: event.logs,
+    startedAt: event.startedAt,
+    finishedAt: event.finishedAt,
+    workerId,
+  };
+}
 
 // The engine mutates the state it hands to subscribers while other nodes of the run go on; a
 // checkpoint must be a copy taken before the subscriber awaits anything.
@@ -75,10 +119,15 @@ export class RunExecutor {
   readonly #engine: WorkflowEngine;
   readonly #executions = new Map<string, Execution>();
   readonly #definitions = new Map<string, WorkflowDefinition>();
+  readonly #checkpoints: CheckpointWriter;
   #handoff = false;
 
   constructor(options: RunExecutorOptions) {
     this.#options = options;
+    this.#checkpoints = new CheckpointWriter({
+      store: options.store,
+      onFlush: (size) => options.metrics.checkpointBatch.observe(size),
+    });
     const credentials = options.credentials;
     const store = options.store;
     this.#engine = new WorkflowEngine({
@@ -157,6 +206,7 @@ export class RunExecutor {
         handoff: this.#handoff,
         cancel: new AbortController(),
         startedAt: Date.now(),
+        deferred: undefined,
       };
       this.#executions.set(record.id, execution);
       this.#options.metrics.runsInFlight.inc();
@@ -187,15 +237,23 @@ export class RunExecutor {
       if (state.status === "paused") {
         await lease.assert();
         if (current.handoff && !current.pause) {
-          await store.runs.checkpoint(record.id, {
+          await this.#checkpoint(record.id, current, {
             state: { ...state, status: "running" },
             status: "running",
             workerId: this.#options.workerId,
           });
           return { kind: "handoff" };
         }
-        await store.runs.checkpoint(record.id, { state, status: "paused", workerId: this.#options.workerId });
+        await this.#checkpoint(record.id, current, { state, status: "paused", workerId: this.#options.workerId });
         this.#publish({ type: "run.suspended", runId: record.id, status: "paused" });
+      } else if (current.deferred) {
+        // The run ended without its final checkpoint taking the last attempt along: write it now.
+        await lease.assert();
+        await this.#checkpoint(record.id, current, {
+          state: snapshot(state),
+          status: state.status,
+          workerId: this.#options.workerId,
+        });
       }
       return { kind: "done", status: state.status };
     } catch (error) {
@@ -262,6 +320,39 @@ export class RunExecutor {
     return decided;
   }
 
+  /**
+   * Writes a checkpoint through the group commit, fenced by the run's lease. A deferred last
+   * attempt rides along, and its `node.finished` event follows the commit.
+   */
+  async #checkpoint(runId: string, execution: Execution | undefined, input: CheckpointInput): Promise<void> {
+    const deferred = execution?.deferred;
+    await this.#checkpoints.write(
+      runId,
+      deferred ? { ...input, step: deferred.step } : input,
+      execution ? { signal: execution.lease.signal, workerId: this.#options.workerId } : undefined,
+    );
+    if (execution && deferred) {
+      execution.deferred = undefined;
+      this.#attemptWritten(deferred.event);
+    }
+  }
+
+  #attemptWritten(event: AttemptFinishedEvent): void {
+    const { metrics } = this.#options;
+    const outcome = event.outcome;
+    const seconds = (Date.parse(event.finishedAt) - Date.parse(event.startedAt)) / 1000;
+    metrics.steps.inc({ node_type: event.nodeType, status: outcome.status });
+    if (Number.isFinite(seconds)) metrics.stepDuration.observe({ node_type: event.nodeType }, seconds);
+    this.#publish({
+      type: "node.finished",
+      runId: event.runId,
+      nodeId: event.nodeId,
+      attempt: event.attempt,
+      status: outcome.status,
+      outcome,
+    });
+  }
+
   async #definitionOf(record: RunRecord): Promise<WorkflowDefinition> {
     const key = record.workflowVersionId ?? `${record.workflowId}@${record.version ?? "latest"}`;
     const cached = this.#definitions.get(key);
@@ -287,6 +378,8 @@ export class RunExecutor {
     const metrics = options.metrics;
     const publish = this.#publish.bind(this);
     const ensureWaits = this.#ensureWaits.bind(this);
+    const checkpoint = this.#checkpoint.bind(this);
+    const attemptWritten = this.#attemptWritten.bind(this);
     const leaseOf = async (runId: string): Promise<Execution | undefined> => {
       const execution = executions.get(runId);
       await execution?.lease.assert();
@@ -301,62 +394,40 @@ export class RunExecutor {
         publish({ type: "node.started", runId: event.runId, nodeId: event.nodeId, attempt: event.attempt });
       },
       async attemptFinished(event: AttemptFinishedEvent) {
+        const step = stepOf(event, options.workerId);
+        const execution = executions.get(event.runId);
+        if (execution && endsRun(event)) {
+          // Nothing depends on this attempt: its step row commits with the run's final state.
+          execution.deferred = { step, event };
+          return;
+        }
         const state = snapshot(event.state);
-        await leaseOf(event.runId);
-        const outcome = event.outcome;
-        await options.store.runs.checkpoint(event.runId, {
+        await checkpoint(event.runId, await leaseOf(event.runId), {
           state,
           status: state.status,
           workerId: options.workerId,
-          step: {
-            nodeId: event.nodeId,
-            nodeType: event.nodeType,
-            attempt: event.attempt,
-            status: stepStatus(outcome),
-            config: event.config,
-            ...(outcome.status === "succeeded" ? { output: outcome.output, port: outcome.port } : {}),
-            ...(outcome.status === "failed" ? { error: outcome.error } : {}),
-            ...(outcome.status === "suspended" ? { output: outcome.wait as unknown as Json } : {}),
-            logs: event.logs,
-            startedAt: event.startedAt,
-            finishedAt: event.finishedAt,
-            workerId: options.workerId,
-          },
+          step,
         });
-        const seconds = (Date.parse(event.finishedAt) - Date.parse(event.startedAt)) / 1000;
-        metrics.steps.inc({ node_type: event.nodeType, status: outcome.status });
-        if (Number.isFinite(seconds)) metrics.stepDuration.observe({ node_type: event.nodeType }, seconds);
-        publish({
-          type: "node.finished",
-          runId: event.runId,
-          nodeId: event.nodeId,
-          attempt: event.attempt,
-          status: outcome.status,
-          outcome,
-        });
+        attemptWritten(event);
       },
       async nodeSkipped(event: { runId: string; nodeId: string }) {
         publish({ type: "node.skipped", runId: event.runId, nodeId: event.nodeId, status: "skipped" });
       },
       async runSuspended(event: { runId: string; waiting: string[]; state: RunState }) {
         const state = snapshot(event.state);
-        await leaseOf(event.runId);
+        const execution = await leaseOf(event.runId);
         // Approval rows (and delay jobs) exist before the run reads as waiting, so whoever sees
         // "waiting" can decide the approval at once.
         await ensureWaits(state);
-        await options.store.runs.checkpoint(event.runId, {
-          state,
-          status: "waiting",
-          workerId: options.workerId,
-        });
+        await checkpoint(event.runId, execution, { state, status: "waiting", workerId: options.workerId });
         for (const nodeId of event.waiting)
           metrics.runsSuspended.inc({ kind: state.nodes[nodeId]?.wait?.kind ?? "unknown" });
         publish({ type: "run.suspended", runId: event.runId, status: "waiting" });
       },
       async runFinished(event: { runId: string; status: string; state: RunState }) {
         const state = snapshot(event.state);
-        await leaseOf(event.runId);
-        await options.store.runs.checkpoint(event.runId, {
+        const execution = await leaseOf(event.runId);
+        await checkpoint(event.runId, execution, {
           state,
           status: state.status,
           workerId: options.workerId,

@@ -16,6 +16,7 @@ export interface RuntimeMetrics {
   leaseLost: Counter;
   leaseBusy: Counter;
   queueDepth: Gauge<"state">;
+  checkpointBatch: Histogram;
 }
 
 /** Creates the `weft_*` metrics. `queueDepth` is collected on scrape by `depth()`. */
@@ -88,6 +89,12 @@ export function createMetrics(options: {
     leaseBusy: new Counter({
       name: "weft_run_lease_busy_total",
       help: "Jobs postponed because another worker held the run's lease.",
+      registers,
+    }),
+    checkpointBatch: new Histogram({
+      name: "weft_checkpoint_batch_size",
+      help: "Checkpoints written per database statement (group commit); grows with concurrent runs.",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
     queueDepth: new Gauge({

@@ -106,6 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const events = new RunEventBus();
 
   let redis: Redis | undefined;
+  let pipelined: Redis | undefined;
   let transport: Transport;
   let leases: LeaseProvider;
   let rateLimiter: RateLimiter;
@@ -120,7 +121,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       workerId,
       onError: (error, context) => logger.error({ err: error, context }, "queue error"),
     });
-    leases = new RedisLeaseProvider({ redis, prefix: settings.prefix, workerId, ttlMs: settings.leaseTtlMs });
+    // Leases and live events are small commands of many runs at once: on their own connection with
+    // auto-pipelining, the commands of one turn of the event loop leave in one write. (BullMQ's
+    // blocking commands must not share it.)
+    pipelined = redis.duplicate({ enableAutoPipelining: true });
+    pipelined.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+    leases = new RedisLeaseProvider({
+      redis: pipelined,
+      prefix: settings.prefix,
+      workerId,
+      ttlMs: settings.leaseTtlMs,
+    });
     rateLimiter = new RedisRateLimiter(redis, settings.prefix);
   } else {
     transport = new InlineTransport({
@@ -201,7 +212,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     async start() {
       if (started) return;
       started = true;
-      if (redis) await events.connect(redis, settings.prefix);
+      if (redis) await events.connect(redis, settings.prefix, pipelined);
       if (executesHere) await transport.startProcessing(executor);
       if (transport instanceof InlineTransport) {
         const recovered = await transport.recover(store);
@@ -359,6 +370,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       await leases.close();
       await events.close();
       if (ownsSandbox) await sandbox?.dispose();
+      if (pipelined) await pipelined.quit().catch(() => pipelined?.disconnect());
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     },
   };

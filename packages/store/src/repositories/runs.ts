@@ -2,9 +2,8 @@
 // the attempt's step row are written in one transaction, so a reader never sees one without the other.
 import type { InferEntity } from "@mikro-orm/core";
 import { raw } from "@mikro-orm/core";
-import { CompiledQuery } from "kysely";
-import { RunEntity, StepEntity, WorkflowEntity, WorkflowVersionEntity } from "../entities.ts";
-import { ConflictError, NotFoundError, translateDbError, ValidationError } from "../errors.ts";
+import { RunEntity, StepEntity, WorkflowEntity } from "../entities.ts";
+import { ConflictError, NotFoundError, StoreError, translateDbError, ValidationError } from "../errors.ts";
 import type { ErrorInfo, LogEntry, RunState } from "../kernel-types.ts";
 import {
   ACTIVE_RUN_STATUSES,
@@ -55,43 +54,184 @@ const STEP_COLUMNS = [
   ["created_at", "createdAt", ""],
 ] as const;
 const KEY_COLUMNS = new Set(["id", "run_id", "node_id", "attempt", "created_at"]);
-// A re-delivered checkpoint (same run, node, attempt) updates its row: at-least-once delivery must
-// not produce two rows for one attempt.
-const STEP_COLUMN_LIST = STEP_COLUMNS.map(([c]) => `"${c}"`).join(", ");
-const STEP_UPDATE_SET = STEP_COLUMNS.filter(([c]) => !KEY_COLUMNS.has(c))
-  .map(([c]) => `"${c}" = excluded."${c}"`)
-  .join(", ");
-// Parameters in a SELECT list need explicit types (PostgreSQL cannot infer them from the target column).
-const STEP_CASTS: Record<string, string> = {
-  id: "::uuid",
-  node_id: "::text",
-  node_type: "::text",
-  attempt: "::int",
-  status: "::text",
-  output_truncated: "::boolean",
-  output_bytes: "::int",
-  port: "::text",
-  error_code: "::text",
-  error_message: "::text",
-  started_at: "::timestamptz",
-  finished_at: "::timestamptz",
-  duration_ms: "::int",
-  worker_id: "::text",
-  created_at: "::timestamptz",
+// The group-commit statement. Its text never changes (so each connection prepares it once): the
+// batch travels as two JSON documents that PostgreSQL unpacks with jsonb_to_recordset. A step row is
+// only inserted when its run row was updated, and a re-delivered step (same run, node, attempt)
+// updates its row: at-least-once delivery must not produce two rows for one attempt.
+const STEP_RECORD_TYPES: Record<(typeof STEP_COLUMNS)[number][0], string> = {
+  id: "uuid",
+  run_id: "uuid",
+  node_id: "text",
+  node_type: "text",
+  attempt: "int",
+  status: "text",
+  input: "jsonb",
+  config: "jsonb",
+  output: "jsonb",
+  output_truncated: "boolean",
+  output_bytes: "int",
+  port: "text",
+  error_code: "text",
+  error_message: "text",
+  error: "jsonb",
+  logs: "jsonb",
+  started_at: "timestamptz",
+  finished_at: "timestamptz",
+  duration_ms: "int",
+  worker_id: "text",
+  created_at: "timestamptz",
 };
+// A JSON null inside the batch document must be stored as SQL NULL, as single writes always did.
+const stepValue = (column: string) =>
+  STEP_RECORD_TYPES[column as keyof typeof STEP_RECORD_TYPES] === "jsonb"
+    ? `nullif(x."${column}", 'null'::jsonb)`
+    : `x."${column}"`;
+const CHECKPOINT_MANY_SQL = `with v as (
+  select * from jsonb_to_recordset($1::jsonb) as v(
+    id uuid, state jsonb, status text, now timestamptz, terminal boolean,
+    set_output boolean, output jsonb, set_error boolean, error jsonb,
+    set_progress boolean, progress jsonb, set_worker boolean, worker_id text)
+), r as (
+  update "runs" as t set
+    "state" = v.state,
+    "status" = v.status,
+    "checkpoints" = t."checkpoints" + 1,
+    "started_at" = coalesce(t."started_at", v.now),
+    "finished_at" = case when v.terminal then v.now end,
+    "updated_at" = v.now,
+    "output" = case when v.set_output then nullif(v.output, 'null'::jsonb) else t."output" end,
+    "error" = case when v.set_error then nullif(v.error, 'null'::jsonb) else t."error" end,
+    "progress" = case when v.set_progress then nullif(v.progress, 'null'::jsonb) else t."progress" end,
+    "worker_id" = case when v.set_worker then v.worker_id else t."worker_id" end
+  from v where t."id" = v.id
+  returning t."id"
+), s as (
+  insert into "steps" (${STEP_COLUMNS.map(([c]) => `"${c}"`).join(", ")})
+  select ${STEP_COLUMNS.map(([c]) => stepValue(c)).join(", ")}
+  from jsonb_to_recordset($2::jsonb) as x(${STEP_COLUMNS.map(([c]) => `"${c}" ${STEP_RECORD_TYPES[c]}`).join(", ")})
+  where x."run_id" in (select "id" from r)
+  on conflict ("run_id", "node_id", "attempt") do update set ${STEP_COLUMNS.filter(([c]) => !KEY_COLUMNS.has(c))
+    .map(([c]) => `"${c}" = excluded."${c}"`)
+    .join(", ")}
+)
+select "id"::text as id from r`;
+
+// The version a new run is pinned to: the one asked for (by id or semver), else the workflow's
+// latest published one, else none (a workflow never published: the caller decides what that means).
+const CREATE_RUN_SQL = `insert into "runs" ("id", "workflow_id", "workflow_version_id", "version", "status",
+    "trigger_id", "trigger_kind", "input", "correlation_id", "trace_id", "parent_run_id", "parent_node_id",
+    "checkpoints", "created_at", "updated_at")
+  select $1::uuid, w."id", v."id", v."version", 'queued', $5::uuid, $6::text, $7::jsonb, $8::text, $9::text,
+    $10::uuid, $11::text, 0, $12::timestamptz, $12::timestamptz
+  from "workflows" w
+  left join "workflow_versions" v on v."workflow_id" = w."id"
+    and case when $3::uuid is not null then v."id" = $3::uuid else v."version" = coalesce($4::text, w."latest_version") end
+  where w."id" = $2::uuid
+    and (v."id" is not null or ($3::uuid is null and $4::text is null and w."latest_version" is null))
+  returning "workflow_version_id"::text as version_id, "version"`;
 
 const jsonText = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
 
-type StepRowInput = Record<(typeof STEP_COLUMNS)[number][1], unknown>;
-
-function stepParams(step: StepRowInput): unknown[] {
-  return STEP_COLUMNS.map(([, key, cast]) => {
-    const value = step[key];
-    if (cast === "") return value;
-    return value === null || value === undefined ? null : JSON.stringify(value);
-  });
+// Timestamps travel as epoch milliseconds (truncated, as the ORM's own reads do) so the record is
+// the same whichever path read it.
+const RUN_TIMES = ["lease_until", "created_at", "started_at", "finished_at", "updated_at"] as const;
+const GET_RUN_SQL = `select "id"::text, "workflow_id"::text, "workflow_version_id"::text, "version", "status",
+    "trigger_id"::text, "trigger_kind", "input", "output", "error", "progress", "state", "correlation_id",
+    "trace_id", "parent_run_id"::text, "parent_node_id", "worker_id", "checkpoints",
+    ${RUN_TIMES.map((c) => `floor(extract(epoch from "${c}") * 1000)::float8 as "${c}"`).join(", ")}
+  from "runs" where "id" = $1::uuid`;
+interface RawRunRow {
+  id: string;
+  workflow_id: string;
+  workflow_version_id: string | null;
+  version: string | null;
+  status: string;
+  trigger_id: string | null;
+  trigger_kind: string;
+  input: Json;
+  output: Json;
+  error: Json;
+  progress: Json;
+  state: Json;
+  correlation_id: string | null;
+  trace_id: string | null;
+  parent_run_id: string | null;
+  parent_node_id: string | null;
+  worker_id: string | null;
+  checkpoints: number;
+  lease_until: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
 }
+const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+function fromRawRow(raw: RawRunRow): RunRow {
+  return {
+    id: raw.id,
+    workflowId: raw.workflow_id,
+    workflowVersionId: raw.workflow_version_id,
+    version: raw.version,
+    status: raw.status,
+    triggerId: raw.trigger_id,
+    triggerKind: raw.trigger_kind,
+    input: raw.input,
+    output: raw.output,
+    error: raw.error,
+    progress: raw.progress,
+    state: raw.state,
+    correlationId: raw.correlation_id,
+    traceId: raw.trace_id,
+    parentRunId: raw.parent_run_id,
+    parentNodeId: raw.parent_node_id,
+    workerId: raw.worker_id,
+    leaseUntil: dateOf(raw.lease_until),
+    checkpoints: raw.checkpoints,
+    createdAt: new Date(raw.created_at),
+    startedAt: dateOf(raw.started_at),
+    finishedAt: dateOf(raw.finished_at),
+    updatedAt: new Date(raw.updated_at),
+  } as RunRow;
+}
+
+let lastCreatedMicros = 0;
+/**
+ * The creation time of a new run: wall-clock milliseconds, plus microseconds that only break ties,
+ * so runs created one after the other in this process list newest-first in creation order.
+ */
+function creationTime(): { now: Date; text: string } {
+  const micros = Math.max(Date.now() * 1000, lastCreatedMicros + 1);
+  lastCreatedMicros = micros;
+  const now = new Date(Math.floor(micros / 1000));
+  return { now, text: now.toISOString().replace("Z", `${String(micros % 1000).padStart(3, "0")}Z`) };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The slice of `pg`'s Pool the group commit uses (a named, prepared statement). */
+interface CheckpointPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+interface NativeConnection {
+  getNativeClient(): Promise<CheckpointPool>;
+}
+interface RunCheckpointRow {
+  id: string;
+  state: Json;
+  status: RunRecordStatus;
+  now: string;
+  terminal: boolean;
+  set_output: boolean;
+  output: Json;
+  set_error: boolean;
+  error: Json;
+  set_progress: boolean;
+  progress: Json;
+  set_worker: boolean;
+  worker_id: string | null;
+}
+type StepCheckpointRow = Record<string, Json>;
 
 const TERMINAL_SQL = TERMINAL_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 
@@ -160,6 +300,12 @@ export interface CheckpointInput {
   /** The attempt that produced this state; inserted (or, when re-delivered, updated) with the run. */
   step?: StepInput;
   workerId?: string | null;
+}
+
+/** One run's checkpoint in a {@link RunRepository.checkpointMany} batch. */
+export interface CheckpointItem {
+  runId: string;
+  input: CheckpointInput;
 }
 
 export interface MarkStatusOptions {
@@ -232,34 +378,59 @@ function toStepRecord(row: StepRow): StepRecord {
 /** Runs: creation, listing, atomic checkpoints, status changes, leases and retention. */
 export class RunRepository {
   readonly #ctx: RepositoryContext;
+  #nativePool: Promise<CheckpointPool> | undefined;
   constructor(ctx: RepositoryContext) {
     this.#ctx = ctx;
   }
 
-  /** Creates a run in status `queued`. */
+  /**
+   * Creates a run in status `queued`. One statement resolves the version and inserts the row; the
+   * lookups that say why nothing was inserted only run when nothing was.
+   */
   async create(input: CreateRunInput): Promise<RunRecord> {
-    const em = fork(this.#ctx);
-    const workflow = await em.findOne(WorkflowEntity, { id: input.workflowId });
-    if (!workflow) throw new NotFoundError("workflow", input.workflowId);
-    let versionId = input.workflowVersionId ?? null;
-    let version = input.version ?? null;
-    if (versionId) {
-      const row = await em.findOne(WorkflowVersionEntity, { id: versionId, workflowId: workflow.id });
-      if (!row) throw new NotFoundError("workflow version", versionId);
-      version = row.version;
-    } else if (version || workflow.latestVersion) {
-      const wanted = version ?? workflow.latestVersion;
-      const row = await em.findOne(WorkflowVersionEntity, { workflowId: workflow.id, version: wanted ?? "" });
-      if (!row) throw new NotFoundError("workflow version", `${workflow.id}@${wanted}`);
-      versionId = row.id;
-      version = row.version;
+    const id = input.id ?? newId();
+    const { now, text: createdAt } = creationTime();
+    const wanted = { versionId: input.workflowVersionId ?? null, version: input.version ?? null };
+    if (!UUID.test(String(input.workflowId))) throw new NotFoundError("workflow", String(input.workflowId));
+    if (wanted.versionId !== null && !UUID.test(wanted.versionId))
+      throw new NotFoundError("workflow version", wanted.versionId);
+    const values = [
+      id,
+      input.workflowId,
+      wanted.versionId,
+      wanted.version,
+      input.triggerId ?? null,
+      input.triggerKind ?? "manual",
+      jsonText(input.input),
+      input.correlationId ?? null,
+      input.traceId ?? null,
+      input.parentRunId ?? null,
+      input.parentNodeId ?? null,
+      createdAt,
+    ];
+    const pool = await this.#pool();
+    const result = await pool
+      .query<{ version_id: string | null; version: string | null }>({
+        name: "weft_create_run",
+        text: CREATE_RUN_SQL,
+        values,
+      })
+      .catch((e: unknown) => translateDbError(e, { entity: "run" }));
+    const inserted = result.rows[0];
+    if (!inserted) {
+      const em = fork(this.#ctx);
+      const workflow = await em.findOne(WorkflowEntity, { id: input.workflowId });
+      if (!workflow) throw new NotFoundError("workflow", input.workflowId);
+      throw new NotFoundError(
+        "workflow version",
+        wanted.versionId ?? `${workflow.id}@${wanted.version ?? workflow.latestVersion ?? "latest"}`,
+      );
     }
-    const now = new Date();
-    const row = {
-      id: input.id ?? newId(),
-      workflowId: workflow.id,
-      workflowVersionId: versionId,
-      version,
+    return toRecord({
+      id,
+      workflowId: input.workflowId,
+      workflowVersionId: inserted.version_id,
+      version: inserted.version,
       status: "queued",
       triggerId: input.triggerId ?? null,
       triggerKind: input.triggerKind ?? "manual",
@@ -279,14 +450,16 @@ export class RunRepository {
       startedAt: null,
       finishedAt: null,
       updatedAt: now,
-    };
-    await em.insert(RunEntity, row).catch((e) => translateDbError(e, { entity: "run" }));
-    return toRecord(row);
+    } as RunRow);
   }
 
+  /** The run with its state (a prepared statement: every job of a run starts with this read). */
   async get(id: string): Promise<RunRecord | undefined> {
-    const row = await fork(this.#ctx).findOne(RunEntity, { id });
-    return row ? toRecord(row) : undefined;
+    if (typeof id !== "string" || !UUID.test(id)) return undefined;
+    const pool = await this.#pool();
+    const result = await pool.query<RawRunRow>({ name: "weft_get_run", text: GET_RUN_SQL, values: [id] });
+    const raw = result.rows[0];
+    return raw ? toRecord(fromRawRow(raw)) : undefined;
   }
 
   /** Runs, newest first, without their state. */
@@ -334,46 +507,91 @@ export class RunRepository {
    * and attempt) updates its row instead of adding a second one.
    */
   async checkpoint(runId: string, input: CheckpointInput): Promise<void> {
+    const [failure] = await this.checkpointMany([{ runId, input }]);
+    if (failure) throw failure;
+  }
+
+  /**
+   * Group commit: writes the checkpoints of many runs in ONE statement (one transaction, one round
+   * trip). Each item keeps the semantics of {@link RunRepository.checkpoint}. Returns, per item,
+   * `undefined` when it was written, or why it was not (a ValidationError for bad input, a
+   * NotFoundError for an unknown run); those items change nothing and do not stop the others.
+   * Rejects when the statement itself fails: then nothing of the batch was written. Several items
+   * of the same run are written in order, each in a later transaction than the one before.
+   */
+  async checkpointMany(items: readonly CheckpointItem[]): Promise<(StoreError | undefined)[]> {
+    const results: (StoreError | undefined)[] = new Array(items.length).fill(undefined);
+    let pending = items.map((item, index) => ({ item, index }));
+    while (pending.length > 0) {
+      // A run appears at most once per statement: one UPDATE cannot change a row twice.
+      const seen = new Set<string>();
+      const round: { index: number; run: RunCheckpointRow; step: StepCheckpointRow | undefined }[] = [];
+      const later: typeof pending = [];
+      for (const entry of pending) {
+        if (seen.has(entry.item.runId)) {
+          later.push(entry);
+          continue;
+        }
+        seen.add(entry.item.runId);
+        try {
+          round.push({ index: entry.index, ...this.#checkpointRows(entry.item) });
+        } catch (error) {
+          if (!(error instanceof StoreError)) throw error;
+          results[entry.index] = error;
+        }
+      }
+      pending = later;
+      if (round.length === 0) continue;
+      const steps = round.flatMap((r) => (r.step ? [r.step] : []));
+      const pool = await this.#pool();
+      const result = await pool
+        .query<{ id: string }>({
+          name: "weft_checkpoint_many",
+          text: CHECKPOINT_MANY_SQL,
+          values: [JSON.stringify(round.map((r) => r.run)), JSON.stringify(steps)],
+        })
+        .catch((e: unknown) =>
+          translateDbError(e, { entity: "run", ...(round.length === 1 ? { id: round[0]?.run.id } : {}) }),
+        );
+      const written = new Set(result.rows.map((row) => row.id));
+      for (const r of round) if (!written.has(r.run.id)) results[r.index] = new NotFoundError("run", r.run.id);
+    }
+    return results;
+  }
+
+  async #pool(): Promise<CheckpointPool> {
+    this.#nativePool ??= (this.#ctx.orm.em.getConnection() as unknown as NativeConnection).getNativeClient();
+    return this.#nativePool;
+  }
+
+  #checkpointRows(item: CheckpointItem): { run: RunCheckpointRow; step: StepCheckpointRow | undefined } {
+    const { runId, input } = item;
+    if (typeof runId !== "string" || !UUID.test(runId)) throw new NotFoundError("run", String(runId));
     const status = oneOf(input.status, RUN_STATUSES, "status");
     const now = new Date();
-    const params: unknown[] = [];
-    const bind = (value: unknown, cast = "") => {
-      params.push(value);
-      return `$${params.length}${cast}`;
+    const run: RunCheckpointRow = {
+      id: runId,
+      state: input.state as unknown as Json,
+      status,
+      now: now.toISOString(),
+      terminal: TERMINAL_RUN_STATUSES.includes(status),
+      set_output: input.output !== undefined,
+      output: input.output ?? null,
+      set_error: input.error !== undefined,
+      error: (input.error ?? null) as Json,
+      set_progress: input.progress !== undefined,
+      progress: input.progress ?? null,
+      set_worker: input.workerId !== undefined,
+      worker_id: input.workerId ?? null,
     };
-    const sets = [
-      `"state" = ${bind(JSON.stringify(input.state), "::jsonb")}`,
-      `"status" = ${bind(status)}`,
-      `"checkpoints" = "checkpoints" + 1`,
-      `"started_at" = coalesce("started_at", ${bind(now, "::timestamptz")})`,
-      `"finished_at" = ${bind(TERMINAL_RUN_STATUSES.includes(status) ? now : null, "::timestamptz")}`,
-      `"updated_at" = ${bind(now, "::timestamptz")}`,
-    ];
-    if (input.output !== undefined) sets.push(`"output" = ${bind(jsonText(input.output), "::jsonb")}`);
-    if (input.error !== undefined) sets.push(`"error" = ${bind(jsonText(input.error), "::jsonb")}`);
-    if (input.progress !== undefined) sets.push(`"progress" = ${bind(jsonText(input.progress), "::jsonb")}`);
-    if (input.workerId !== undefined) sets.push(`"worker_id" = ${bind(input.workerId)}`);
-    const update = `update "runs" set ${sets.join(", ")} where "id" = ${bind(runId, "::uuid")} returning "id"`;
-    let statement: string;
-    if (input.step) {
-      const step = stepParams(this.#stepRow(runId, input.step, now));
-      const values = STEP_COLUMNS.map(([column, , cast], i) =>
-        column === "run_id" ? `r."id"` : bind(step[i], cast || STEP_CASTS[column] || ""),
-      );
-      // One statement is one transaction: the step row only exists if the run row was updated, and a
-      // failure in either leaves the previous checkpoint untouched. It also costs a single round trip.
-      statement = `with r as (${update}),
-        s as (insert into "steps" (${STEP_COLUMN_LIST}) select ${values.join(", ")} from r
-              on conflict ("run_id", "node_id", "attempt") do update set ${STEP_UPDATE_SET})
-        select count(*)::int as n from r`;
-    } else {
-      statement = `with r as (${update}) select count(*)::int as n from r`;
+    if (!input.step) return { run, step: undefined };
+    const row = this.#stepRow(runId, input.step, now);
+    const step: StepCheckpointRow = {};
+    for (const [column, key] of STEP_COLUMNS) {
+      const value = row[key];
+      step[column] = value instanceof Date ? value.toISOString() : ((value ?? null) as Json);
     }
-    const client = this.#ctx.orm.em.getConnection().getClient();
-    const result = await client
-      .executeQuery<{ n: number }>(CompiledQuery.raw(statement, params))
-      .catch((e: unknown) => translateDbError(e, { entity: "run", id: runId }));
-    if (result.rows[0]?.n !== 1) throw new NotFoundError("run", runId);
+    return { run, step };
   }
 
   #stepRow(runId: string, step: StepInput, now: Date) {
