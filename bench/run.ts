@@ -30,10 +30,19 @@ function safeReaddir(dir: string): string[] {
 const machineName = machine();
 const at = new Date();
 const results: BenchResult[] = [];
-// Filter by path before importing, so one entry's broken module cannot stop the others.
-for (const file of benchFiles().filter((f) => !filter || path.relative(root, f).includes(filter))) {
-  const entry = (await import(pathToFileURL(file).href)).default as BenchEntry;
-  process.stderr.write(`bench: ${entry.name} (${path.relative(root, file)})\n`);
+// The filter matches a file's path or an entry's name. Files are imported one at a time, so one entry's
+// broken module is reported and skipped instead of stopping the others.
+for (const file of benchFiles()) {
+  const relative = path.relative(root, file);
+  let entry: BenchEntry;
+  try {
+    entry = (await import(pathToFileURL(file).href)).default as BenchEntry;
+  } catch (error) {
+    if (!filter || relative.includes(filter)) process.stderr.write(`bench: cannot load ${relative}: ${error}\n`);
+    continue;
+  }
+  if (filter && !relative.includes(filter) && !entry.name.includes(filter)) continue;
+  process.stderr.write(`bench: ${entry.name} (${relative})\n`);
   for (const figure of await entry.run()) results.push(complete(figure, at, machineName));
 }
 
