@@ -1,56 +1,43 @@
 // A real HTTP server on loopback for the plugin's tests: each route is a small handler, and every
 // request is recorded so tests can assert what the node actually sent.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { FakeService, type RecordedRequest, sendJson } from "@weft/sdk/testing";
 
-/** A request as the server saw it. */
-export interface SeenRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: IncomingMessage["headers"];
+/** A request as the server saw it; the body is kept as the text that was sent. */
+export interface SeenRequest extends RecordedRequest {
   body: string;
 }
 
 export type Route = (request: SeenRequest, response: ServerResponse) => void;
 
+class RouteTable extends FakeService {
+  readonly #routes: Record<string, Route>;
+
+  constructor(routes: Record<string, Route>) {
+    super();
+    this.#routes = routes;
+  }
+
+  // The node under test sends any body; routes decide what to make of it.
+  protected override decodeBody(raw: string): string {
+    return raw;
+  }
+
+  protected route(request: RecordedRequest, res: ServerResponse) {
+    const route = this.#routes[request.path];
+    if (!route) return sendJson(res, 404, { error: "no such route" }, "application/json");
+    route(request as SeenRequest, res);
+  }
+}
+
 /** Starts a server on 127.0.0.1 with a free port. */
 export async function startServer(routes: Record<string, Route>) {
-  const seen: SeenRequest[] = [];
-  const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      const request: SeenRequest = {
-        method: req.method ?? "GET",
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      seen.push(request);
-      open.add(res);
-      res.on("close", () => open.delete(res));
-      const route = routes[url.pathname];
-      if (!route) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "no such route" }));
-        return;
-      }
-      route(request, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const table = new RouteTable(routes);
+  await table.start();
   return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    seen,
-    async close() {
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    url: (path: string) => `${table.url}${path}`,
+    seen: table.requests as SeenRequest[],
+    close: () => table.close(),
   };
 }
 

@@ -3,26 +3,8 @@
 // `POST /rest/api/3/search/jql` (no `total`, `nextPageToken` absent on the last page, `isLast`),
 // transitions answered with 204 and 429 with `Retry-After`/`X-RateLimit-Reset`.
 // Tests steer it through the public fields and `inject()`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-
-export interface Fault {
-  method?: string;
-  path: string | RegExp;
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  times?: number;
-  /** Never answer; the request stays open until the client goes away. */
-  hang?: boolean;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: unknown;
-}
+import type { ServerResponse } from "node:http";
+import { FakeService, type RecordedRequest, sendJson, sendText } from "@weft/sdk/testing";
 
 export interface FakeIssue {
   id: string;
@@ -46,7 +28,7 @@ const TRANSITIONS = [
   { id: "31", name: "Done", to: { name: "Done", statusCategory: { key: "done" } } },
 ] as const;
 
-export class FakeJira {
+export class FakeJira extends FakeService {
   email = "secops@example.com";
   apiToken = "jira-token";
   projects = new Map<string, { id: string; issueTypes: string[] }>([
@@ -58,15 +40,7 @@ export class FakeJira {
   /** Custom fields that exist on the create screen. */
   customFields = new Set(["customfield_10050"]);
   readonly issues: FakeIssue[] = [];
-  readonly requests: RecordedRequest[] = [];
-  private readonly faults: Fault[] = [];
   private nextId = 10001;
-  private server: Server | undefined;
-  url = "";
-
-  inject(fault: Fault): void {
-    this.faults.push({ times: 1, ...fault });
-  }
 
   /** Answer the next `times` matching requests with 429, `Retry-After` and `X-RateLimit-Reset`. */
   rateLimit(path: string | RegExp, seconds: number, times = 1, method?: string): void {
@@ -102,61 +76,26 @@ export class FakeJira {
     return issue;
   }
 
-  calls(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && matches(path, r.path));
+  protected override answerMalformedBody(res: ServerResponse) {
+    send(res, 400, { errorMessages: ["Unexpected character in the request body."], errors: {} });
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      void this.handle(req, res).catch((error: unknown) => {
-        send(res, 500, { errorMessages: [String(error)], errors: {} });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this.url;
+  protected override answerFailure(res: ServerResponse, error: unknown) {
+    send(res, 500, { errorMessages: [String(error)], errors: {} });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://fake");
-    const method = req.method ?? "GET";
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return send(res, 400, { errorMessages: ["Unexpected character in the request body."], errors: {} });
-    }
-    this.requests.push({ method, path: url.pathname, headers: req.headers, body });
-
-    const fault = this.takeFault(method, url.pathname);
-    if (fault) {
-      if (fault.hang) return;
-      res.writeHead(fault.status ?? 500, { "content-type": "application/json", ...fault.headers });
-      res.end(fault.body ?? "");
-      return;
-    }
-
+  protected route(request: RecordedRequest, res: ServerResponse) {
+    const { method, path, body } = request;
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString("base64")}`;
-    if (req.headers.authorization !== expected) {
-      res.writeHead(401, { "content-type": "text/plain;charset=UTF-8" });
-      res.end("Client must be authenticated to access this resource.");
-      return;
+    if (request.headers.authorization !== expected) {
+      return sendText(res, 401, "Client must be authenticated to access this resource.", "text/plain;charset=UTF-8");
     }
 
-    const route = (pattern: RegExp) => url.pathname.match(pattern);
+    const match = (pattern: RegExp) => path.match(pattern);
     let m: RegExpMatchArray | null = null;
-    if (method === "POST" && url.pathname === "/rest/api/3/issue") return this.createIssue(res, body);
-    if (method === "POST" && url.pathname === "/rest/api/3/search/jql") return this.search(res, body);
-    m = route(/^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/);
+    if (method === "POST" && path === "/rest/api/3/issue") return this.createIssue(res, body);
+    if (method === "POST" && path === "/rest/api/3/search/jql") return this.search(res, body);
+    m = match(/^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/);
     if (m) {
       const issue = this.find(m[1]!);
       if (!issue) return issueNotFound(res);
@@ -176,7 +115,7 @@ export class FakeJira {
         return;
       }
     }
-    m = method === "POST" ? route(/^\/rest\/api\/3\/issue\/([^/]+)\/comment$/) : null;
+    m = method === "POST" ? match(/^\/rest\/api\/3\/issue\/([^/]+)\/comment$/) : null;
     if (m) {
       const issue = this.find(m[1]!);
       if (!issue) return issueNotFound(res);
@@ -196,7 +135,7 @@ export class FakeJira {
         created: new Date().toISOString(),
       });
     }
-    m = method === "GET" ? route(/^\/rest\/api\/3\/issue\/([^/]+)$/) : null;
+    m = method === "GET" ? match(/^\/rest\/api\/3\/issue\/([^/]+)$/) : null;
     if (m) {
       const issue = this.find(m[1]!);
       if (!issue) return issueNotFound(res);
@@ -260,9 +199,7 @@ export class FakeJira {
     });
     if (this.loseCreateAnswers > 0) {
       this.loseCreateAnswers--;
-      res.writeHead(503, { "content-type": "text/html" });
-      res.end("<html><body>Service Unavailable</body></html>");
-      return;
+      return sendText(res, 503, "<html><body>Service Unavailable</body></html>", "text/html");
     }
     send(res, 201, { id, key, self: `${this.url}/rest/api/3/issue/${id}` });
   }
@@ -299,15 +236,6 @@ export class FakeJira {
 
   private find(idOrKey: string): FakeIssue | undefined {
     return this.issues.find((i) => i.key === idOrKey || i.id === idOrKey);
-  }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => (!f.method || f.method === method) && matches(f.path, path));
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
   }
 }
 
@@ -374,18 +302,6 @@ function issueNotFound(res: ServerResponse) {
   send(res, 404, { errorMessages: ["Issue does not exist or you do not have permission to see it."], errors: {} });
 }
 
-function matches(pattern: string | RegExp, path: string): boolean {
-  return typeof pattern === "string" ? pattern === path : pattern.test(path);
-}
-
 function send(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json;charset=UTF-8" });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += String(chunk);
-  return text;
+  sendJson(res, status, body, "application/json;charset=UTF-8");
 }

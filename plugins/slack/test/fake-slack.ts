@@ -3,26 +3,8 @@
 // `needed`/`provided`), 429 with `Retry-After` and `{ok:false, error:"ratelimited"}`, HTML 5xx
 // pages, and webhooks answering plain-text `ok` or plain-text error codes.
 // Tests steer it through the public fields and `inject()`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-
-export interface Fault {
-  method?: string;
-  path: string | RegExp;
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  times?: number;
-  /** Never answer; the request stays open until the client goes away. */
-  hang?: boolean;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: unknown;
-}
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import { FakeService, type RecordedRequest, sendJson, sendText } from "@weft/sdk/testing";
 
 export interface FakeChannel {
   id: string;
@@ -45,7 +27,7 @@ export interface FakeWebhook {
   state: "active" | "archived" | "revoked";
 }
 
-export class FakeSlack {
+export class FakeSlack extends FakeService {
   /** Bot tokens and the scopes each was granted. */
   tokens = new Map<string, string[]>([["xoxb-test", ["chat:write", "channels:read"]]]);
   channels: FakeChannel[] = [
@@ -58,18 +40,11 @@ export class FakeSlack {
   /** When set, more than this many messages per second to one channel answer 429. */
   channelLimitPerSecond: number | undefined = undefined;
   readonly messages: PostedMessage[] = [];
-  readonly requests: RecordedRequest[] = [];
   /** 429s answered because of `channelLimitPerSecond`. */
   rateLimited = 0;
-  private readonly faults: Fault[] = [];
   private readonly lastPostAt = new Map<string, number>();
   private tsCounter = 0;
-  private server: Server | undefined;
-  url = "";
-
-  inject(fault: Fault): void {
-    this.faults.push({ times: 1, ...fault });
-  }
+  protected override faultContentType = "text/html";
 
   /** Answer the next `times` matching requests with 429 `Retry-After: seconds` as Slack does. */
   rateLimit(path: string | RegExp, seconds: number, times = 1): void {
@@ -92,83 +67,62 @@ export class FakeSlack {
     return `${this.url}${path}`;
   }
 
-  calls(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && matches(path, r.path));
-  }
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      void this.handle(req, res).catch(() => {
-        html(res, 500, "<html><body><h1>500 Internal Server Error</h1></body></html>");
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this.url;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://fake");
-    const method = req.method ?? "GET";
-    const raw = await readBody(req);
-    const contentType = String(req.headers["content-type"] ?? "");
-    let body: unknown = raw;
-    let parseFailed = false;
+  // Slack never refuses a body up front: each endpoint reports a bad one in its own way, so a JSON
+  // body that does not parse is kept as its text for `isMalformedJson`.
+  protected override decodeBody(raw: string, headers: IncomingHttpHeaders): unknown {
+    const contentType = String(headers["content-type"] ?? "");
     if (contentType.includes("application/json")) {
       try {
-        body = raw ? JSON.parse(raw) : {};
+        return raw ? JSON.parse(raw) : {};
       } catch {
-        parseFailed = true;
+        return raw;
       }
-    } else if (contentType.includes("application/x-www-form-urlencoded")) {
-      body = Object.fromEntries(new URLSearchParams(raw));
     }
-    this.requests.push({ method, path: url.pathname, headers: req.headers, body });
-
-    const fault = this.takeFault(method, url.pathname);
-    if (fault) {
-      if (fault.hang) return;
-      res.writeHead(fault.status ?? 500, { "content-type": "text/html", ...fault.headers });
-      res.end(fault.body ?? "");
-      return;
-    }
-
-    if (url.pathname.startsWith("/services/")) return this.webhook(res, url.pathname, body, parseFailed);
-    if (method === "POST" && url.pathname === "/api/chat.postMessage") {
-      if (parseFailed) return send(res, 200, { ok: false, error: "invalid_json" });
-      return this.postMessage(req, res, body as Record<string, unknown>);
-    }
-    return send(res, 404, { ok: false, error: "unknown_method" });
+    if (contentType.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(raw));
+    return raw;
   }
 
-  private postMessage(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) {
-    const auth = req.headers.authorization;
+  protected override answerFailure(res: ServerResponse) {
+    sendText(res, 500, "<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html");
+  }
+
+  protected route(request: RecordedRequest, res: ServerResponse) {
+    const { method, path, body } = request;
+    const parseFailed = isMalformedJson(request);
+    if (path.startsWith("/services/")) return this.webhook(res, path, body, parseFailed);
+    if (method === "POST" && path === "/api/chat.postMessage") {
+      if (parseFailed) return sendJson(res, 200, { ok: false, error: "invalid_json" });
+      return this.postMessage(request, res, body as Record<string, unknown>);
+    }
+    return sendJson(res, 404, { ok: false, error: "unknown_method" });
+  }
+
+  private postMessage(request: RecordedRequest, res: ServerResponse, body: Record<string, unknown>) {
+    const auth = request.headers.authorization;
     const token = typeof auth === "string" && auth.startsWith("Bearer ") ? auth.slice(7) : undefined;
-    if (!token) return send(res, 200, { ok: false, error: "not_authed" });
+    if (!token) return sendJson(res, 200, { ok: false, error: "not_authed" });
     const scopes = this.tokens.get(token);
-    if (!scopes) return send(res, 200, { ok: false, error: "invalid_auth" });
+    if (!scopes) return sendJson(res, 200, { ok: false, error: "invalid_auth" });
     if (!scopes.includes("chat:write")) {
-      return send(res, 200, { ok: false, error: "missing_scope", needed: "chat:write", provided: scopes.join(",") });
+      return sendJson(res, 200, {
+        ok: false,
+        error: "missing_scope",
+        needed: "chat:write",
+        provided: scopes.join(","),
+      });
     }
     const target = String(body["channel"] ?? "").replace(/^#/, "");
     const channel = this.channels.find((c) => c.id === target || c.name === target);
-    if (!channel) return send(res, 200, { ok: false, error: "channel_not_found" });
-    if (channel.archived) return send(res, 200, { ok: false, error: "is_archived" });
-    if (!channel.member) return send(res, 200, { ok: false, error: "not_in_channel" });
+    if (!channel) return sendJson(res, 200, { ok: false, error: "channel_not_found" });
+    if (channel.archived) return sendJson(res, 200, { ok: false, error: "is_archived" });
+    if (!channel.member) return sendJson(res, 200, { ok: false, error: "not_in_channel" });
     const text = typeof body["text"] === "string" ? body["text"] : undefined;
     const blocks = body["blocks"];
-    if (blocks !== undefined && !Array.isArray(blocks)) return send(res, 200, { ok: false, error: "invalid_blocks" });
+    if (blocks !== undefined && !Array.isArray(blocks))
+      return sendJson(res, 200, { ok: false, error: "invalid_blocks" });
     if (!text && (!Array.isArray(blocks) || blocks.length === 0))
-      return send(res, 200, { ok: false, error: "no_text" });
-    if (text && text.length > 40_000) return send(res, 200, { ok: false, error: "msg_too_long" });
+      return sendJson(res, 200, { ok: false, error: "no_text" });
+    if (text && text.length > 40_000) return sendJson(res, 200, { ok: false, error: "msg_too_long" });
     if (this.channelLimitPerSecond !== undefined) {
       const now = Date.now();
       const last = this.lastPostAt.get(channel.id);
@@ -184,7 +138,7 @@ export class FakeSlack {
     const ts = this.nextTs();
     const threadTs = typeof body["thread_ts"] === "string" ? body["thread_ts"] : undefined;
     this.messages.push({ channel: channel.id, ts, text, blocks, threadTs, via: "api" });
-    send(res, 200, {
+    sendJson(res, 200, {
       ok: true,
       channel: channel.id,
       ts,
@@ -194,13 +148,13 @@ export class FakeSlack {
 
   private webhook(res: ServerResponse, path: string, body: unknown, parseFailed: boolean) {
     const hook = this.webhooks.get(path);
-    if (!hook) return plain(res, 404, "no_service");
-    if (hook.state === "revoked") return plain(res, 403, "invalid_token");
-    if (hook.state === "archived") return plain(res, 410, "channel_is_archived");
-    if (parseFailed || typeof body !== "object" || body === null) return plain(res, 400, "invalid_payload");
+    if (!hook) return sendText(res, 404, "no_service");
+    if (hook.state === "revoked") return sendText(res, 403, "invalid_token");
+    if (hook.state === "archived") return sendText(res, 410, "channel_is_archived");
+    if (parseFailed || typeof body !== "object" || body === null) return sendText(res, 400, "invalid_payload");
     const payload = body as Record<string, unknown>;
     const text = typeof payload["text"] === "string" ? payload["text"] : undefined;
-    if (!text && !Array.isArray(payload["blocks"])) return plain(res, 400, "no_text");
+    if (!text && !Array.isArray(payload["blocks"])) return sendText(res, 400, "no_text");
     this.messages.push({
       channel: hook.channel,
       ts: this.nextTs(),
@@ -209,47 +163,17 @@ export class FakeSlack {
       threadTs: typeof payload["thread_ts"] === "string" ? payload["thread_ts"] : undefined,
       via: "webhook",
     });
-    plain(res, 200, "ok");
+    sendText(res, 200, "ok");
   }
 
   private nextTs(): string {
     this.tsCounter++;
     return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, "0")}`;
   }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => (!f.method || f.method === method) && matches(f.path, path));
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
-  }
 }
 
-function matches(pattern: string | RegExp, path: string): boolean {
-  return typeof pattern === "string" ? pattern === path : pattern.test(path);
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(body));
-}
-
-function plain(res: ServerResponse, status: number, text: string) {
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" });
-  res.end(text);
-}
-
-function html(res: ServerResponse, status: number, page: string) {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "text/html" });
-  res.end(page);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += String(chunk);
-  return text;
+/** A JSON body `decodeBody` kept as text: a body that parsed never equals its own non-empty text. */
+function isMalformedJson(request: RecordedRequest): boolean {
+  const json = String(request.headers["content-type"] ?? "").includes("application/json");
+  return json && request.raw !== "" && request.body === request.raw;
 }

@@ -4,8 +4,8 @@
 // 429 with `retry-after` and an HTML body, export cancel, scan launch and scan status.
 // Tests steer it through the public fields and `inject()`.
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { FakeService, type RecordedRequest, sendJson } from "@weft/sdk/testing";
 
 /** One raw vulnerability record as `GET /vulns/export/{uuid}/chunks/{id}` returns it. */
 export type RawVulnerability = Record<string, unknown> & {
@@ -17,26 +17,6 @@ export type RawVulnerability = Record<string, unknown> & {
   first_found: string;
   last_found: string;
 };
-
-/** A scripted failure: the next `times` requests matching method/path get this answer. */
-export interface Fault {
-  method?: string;
-  path: string | RegExp;
-  status?: number;
-  headers?: Record<string, string>;
-  body?: string;
-  /** How many matching requests it answers (default 1). */
-  times?: number;
-  /** Never answer; the request stays open until the client goes away. */
-  hang?: boolean;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: unknown;
-}
 
 interface ExportJob {
   uuid: string;
@@ -97,7 +77,7 @@ export function sampleVulnerabilities(count = 12, assets = 4): RawVulnerability[
   return out;
 }
 
-export class FakeTenable {
+export class FakeTenable extends FakeService {
   accessKey = "ak-test";
   secretKey = "sk-test";
   vulnerabilities: RawVulnerability[] = sampleVulnerabilities();
@@ -111,15 +91,6 @@ export class FakeTenable {
   readonly scans = new Map<number, FakeScan>([
     [42, { id: 42, name: "Weekly perimeter", status: "completed", launches: 0, pollsUntilCompleted: 1, polls: 0 }],
   ]);
-  readonly requests: RecordedRequest[] = [];
-  private readonly faults: Fault[] = [];
-  private server: Server | undefined;
-  url = "";
-
-  /** Queue a scripted answer (or hang) for matching requests. */
-  inject(fault: Fault): void {
-    this.faults.push({ times: 1, ...fault });
-  }
 
   /** Answer the next `times` requests to `path` with 429 `retry-after: seconds` and an HTML body. */
   rateLimit(path: string | RegExp, seconds: number, times = 1, method?: string): void {
@@ -133,85 +104,51 @@ export class FakeTenable {
     });
   }
 
-  /** Requests whose path matches, in arrival order. */
-  calls(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && matches(path, r.path));
+  protected override answerMalformedBody(res: ServerResponse) {
+    sendJson(res, 400, { statusCode: 400, error: "Bad Request", message: "Invalid JSON body" });
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      void this.handle(req, res).catch((error: unknown) => {
-        send(res, 500, { statusCode: 500, error: "Internal Server Error", message: String(error) });
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this.url;
+  protected override answerFailure(res: ServerResponse, error: unknown) {
+    sendJson(res, 500, { statusCode: 500, error: "Internal Server Error", message: String(error) });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? "/", "http://fake");
-    const method = req.method ?? "GET";
-    const raw = await readBody(req);
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return send(res, 400, { statusCode: 400, error: "Bad Request", message: "Invalid JSON body" });
-    }
-    this.requests.push({ method, path: url.pathname, headers: req.headers, body });
-
-    const fault = this.takeFault(method, url.pathname);
-    if (fault) {
-      if (fault.hang) return; // left open on purpose; closeAllConnections() ends it
-      res.writeHead(fault.status ?? 500, { "content-type": "application/json", ...fault.headers });
-      res.end(fault.body ?? "");
-      return;
+  protected route(request: RecordedRequest, res: ServerResponse) {
+    const { method, path, body } = request;
+    if (!this.authorised(request.headers["x-apikeys"])) {
+      return sendJson(res, 401, { statusCode: 401, error: "Unauthorized", message: "Invalid Credentials" });
     }
 
-    if (!this.authorised(req.headers["x-apikeys"])) {
-      return send(res, 401, { statusCode: 401, error: "Unauthorized", message: "Invalid Credentials" });
-    }
-
-    const route = (pattern: RegExp) => url.pathname.match(pattern);
+    const match = (pattern: RegExp) => path.match(pattern);
     let m: RegExpMatchArray | null = null;
-    if (method === "POST" && url.pathname === "/vulns/export") return this.startExport(res, body);
-    m = method === "GET" ? route(/^\/vulns\/export\/([^/]+)\/status$/) : null;
+    if (method === "POST" && path === "/vulns/export") return this.startExport(res, body);
+    m = method === "GET" ? match(/^\/vulns\/export\/([^/]+)\/status$/) : null;
     if (m) {
       return this.exportStatus(res, m[1]!);
     }
-    m = method === "GET" ? route(/^\/vulns\/export\/([^/]+)\/chunks\/([^/]+)$/) : null;
+    m = method === "GET" ? match(/^\/vulns\/export\/([^/]+)\/chunks\/([^/]+)$/) : null;
     if (m) {
       return this.chunk(res, m[1]!, Number(m[2]));
     }
-    m = method === "POST" ? route(/^\/vulns\/export\/([^/]+)\/cancel$/) : null;
+    m = method === "POST" ? match(/^\/vulns\/export\/([^/]+)\/cancel$/) : null;
     if (m) {
       const job = this.exports.get(m[1]!);
       if (!job) return notFound(res);
       if (job.status === "QUEUED" || job.status === "PROCESSING") job.status = "CANCELLED";
-      return send(res, 200, { status: job.status });
+      return sendJson(res, 200, { status: job.status });
     }
-    m = method === "POST" ? route(/^\/scans\/(\d+)\/launch$/) : null;
+    m = method === "POST" ? match(/^\/scans\/(\d+)\/launch$/) : null;
     if (m) {
       const scan = this.scans.get(Number(m[1]));
       if (!scan) return notFound(res);
       if (scan.status === "running" || scan.status === "pending") {
-        return send(res, 409, { statusCode: 409, error: "Conflict", message: "Scan is already running" });
+        return sendJson(res, 409, { statusCode: 409, error: "Conflict", message: "Scan is already running" });
       }
       scan.launches++;
       scan.status = "pending";
       scan.polls = 0;
-      return send(res, 200, { scan_uuid: randomUUID() });
+      return sendJson(res, 200, { scan_uuid: randomUUID() });
     }
-    m = method === "GET" ? route(/^\/scans\/(\d+)\/latest-status$/) : null;
+    m = method === "GET" ? match(/^\/scans\/(\d+)\/latest-status$/) : null;
     if (m) {
       const scan = this.scans.get(Number(m[1]));
       if (!scan) return notFound(res);
@@ -219,7 +156,7 @@ export class FakeTenable {
         scan.polls++;
         scan.status = scan.polls > scan.pollsUntilCompleted ? "completed" : "running";
       }
-      return send(res, 200, { status: scan.status });
+      return sendJson(res, 200, { status: scan.status });
     }
     return notFound(res);
   }
@@ -240,7 +177,7 @@ export class FakeTenable {
     const numAssets = request.num_assets ?? 50;
     if (!Number.isInteger(numAssets) || numAssets < 50 || numAssets > 5000) {
       // The real API's bounds; the fake scales chunks down so tests still get several chunks.
-      return send(res, 400, {
+      return sendJson(res, 400, {
         statusCode: 400,
         error: "Bad Request",
         message: "num_assets must be between 50 and 5000",
@@ -249,7 +186,7 @@ export class FakeTenable {
     const key = JSON.stringify(request);
     for (const job of this.exports.values()) {
       if (job.request === key && (job.status === "QUEUED" || job.status === "PROCESSING")) {
-        return send(res, 409, {
+        return sendJson(res, 409, {
           active_job_id: job.uuid,
           failure_reason:
             "Duplicate export not allowed. Please modify request or wait until existing export completes.",
@@ -276,7 +213,7 @@ export class FakeTenable {
       polls: 0,
     };
     this.exports.set(job.uuid, job);
-    send(res, 200, { export_uuid: job.uuid });
+    sendJson(res, 200, { export_uuid: job.uuid });
   }
 
   private exportStatus(res: ServerResponse, uuid: string) {
@@ -293,7 +230,7 @@ export class FakeTenable {
         : job.status === "PROCESSING"
           ? job.order.slice(0, Math.ceil(job.order.length / 2))
           : [];
-    send(res, 200, {
+    sendJson(res, 200, {
       uuid: job.uuid,
       status: job.status,
       chunks_available: ready,
@@ -313,18 +250,9 @@ export class FakeTenable {
     if (!job || !records || job.status === "CANCELLED" || job.status === "ERROR") return notFound(res);
     const ready = job.status === "FINISHED" || job.order.slice(0, Math.ceil(job.order.length / 2)).includes(id);
     if (job.status === "QUEUED" || !ready) {
-      return send(res, 400, { statusCode: 400, error: "Bad Request", message: `Chunk ${id} is not ready` });
+      return sendJson(res, 400, { statusCode: 400, error: "Bad Request", message: `Chunk ${id} is not ready` });
     }
-    send(res, 200, records);
-  }
-
-  private takeFault(method: string, path: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => (!f.method || f.method === method) && matches(f.path, path));
-    if (index < 0) return undefined;
-    const fault = this.faults[index]!;
-    fault.times = (fault.times ?? 1) - 1;
-    if (fault.times <= 0) this.faults.splice(index, 1);
-    return fault;
+    sendJson(res, 200, records);
   }
 }
 
@@ -340,22 +268,6 @@ function matchesFilters(v: RawVulnerability, filters: Record<string, unknown>): 
   return true;
 }
 
-function matches(pattern: string | RegExp, path: string): boolean {
-  return typeof pattern === "string" ? pattern === path : pattern.test(path);
-}
-
 function notFound(res: ServerResponse) {
-  send(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
-}
-
-function send(res: ServerResponse, status: number, body: unknown) {
-  if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let text = "";
-  for await (const chunk of req) text += String(chunk);
-  return text;
+  sendJson(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
 }
