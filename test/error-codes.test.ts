@@ -72,11 +72,25 @@ const SHARED: Record<string, { owner: string; alsoIn: string[]; meaning: string 
     alsoIn: ["@weft/sdk"],
     meaning: "a node's output does not match its schema",
   },
-  WEFT_E_INTERNAL: { owner: "@weft/kernel", alsoIn: ["@weft/server"], meaning: "a fault of Weft itself (500)" },
-  WEFT_E_WORKFLOW_INVALID: {
-    owner: "@weft/runtime",
-    alsoIn: ["@weft/server"],
+  WEFT_E_INTERNAL: {
+    owner: "@weft/kernel",
+    alsoIn: ["@weft/server", "@weft/runtime"],
+    meaning: "a fault of Weft itself (500)",
+  },
+  WEFT_E_INVALID_WORKFLOW: {
+    owner: "@weft/kernel",
+    alsoIn: ["@weft/runtime", "@weft/server"],
     meaning: "a workflow definition given to run or save fails graph validation",
+  },
+  WEFT_E_ROUTE_NOT_FOUND: {
+    owner: "@weft/server",
+    alsoIn: ["@weft/runtime"],
+    meaning: "no route for the path (the API, or the worker's health server)",
+  },
+  WEFT_E_METHOD_NOT_ALLOWED: {
+    owner: "@weft/server",
+    alsoIn: ["@weft/runtime"],
+    meaning: "the method is not served on that path (the API, or the worker's health server)",
   },
 };
 

@@ -218,7 +218,7 @@ describe("bad input", () => {
       "/api/workflows",
       { role: "editor", body: { definition: cyclic } },
       422,
-      "WEFT_E_WORKFLOW_INVALID",
+      "WEFT_E_INVALID_WORKFLOW",
     );
     expect(cycle.details.issues.some((i: { code: string }) => i.code === "WEFT_E_CYCLE")).toBe(true);
 
@@ -231,7 +231,7 @@ describe("bad input", () => {
       `/api/workflows/${workflowId}`,
       { role: "editor", body: { definition: unknownType } },
       422,
-      "WEFT_E_WORKFLOW_INVALID",
+      "WEFT_E_INVALID_WORKFLOW",
     );
     expect(unknown.details.nodes.mystery[0].code).toBe("WEFT_E_UNKNOWN_NODE_TYPE");
     expect(unknown.details.issues.length).toBeGreaterThanOrEqual(2);

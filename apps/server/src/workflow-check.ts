@@ -29,7 +29,7 @@ export function issuesByNode(issues: DefinitionIssue[]): Record<string, Definiti
   return nodes;
 }
 
-/** Throws WEFT_E_WORKFLOW_INVALID (422) listing every issue when `definition` is not valid. */
+/** Throws WEFT_E_INVALID_WORKFLOW (422) listing every issue when `definition` is not valid. */
 export function assertValidDefinition(catalog: ServerCatalog, definition: unknown): void {
   const issues = definitionIssues(catalog, definition);
   if (issues.length === 0) return;

@@ -1,8 +1,9 @@
 // The worker process: `node --no-node-snapshot apps/worker/src/main.ts`. Configuration comes from the
 // environment (docs/operations.md). It executes runs from the queue and fires schedule triggers.
 // SIGTERM/SIGINT drain in-flight runs, then the process exits.
-import { startWorker, startWorkerScheduler, type WorkerScheduler } from "@weft/runtime";
+import { startWorkerScheduler, type WorkerScheduler } from "@weft/runtime";
 import { pino } from "pino";
+import { startWorker } from "./index.ts";
 
 const fail = (error: unknown): never => {
   process.stderr.write(`weft worker: ${error instanceof Error ? error.message : String(error)}\n`);

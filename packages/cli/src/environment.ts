@@ -1,8 +1,11 @@
 // What every command that touches data needs: the store (embedded under WEFT_DATA_DIR, or
 // DATABASE_URL) and the installed plugins.
 import path from "node:path";
-import { defaultPlugins, loadPlugins, type PluginCatalog } from "@weft/runtime";
+import { loadPlugins, type PluginCatalog, pluginsFromEnvironment } from "@weft/runtime";
 import { openStore, type Store } from "@weft/store";
+
+/** The @weft/cli package directory: the first-party plugins are its dependencies. */
+export const CLI_DIR = path.resolve(import.meta.dirname, "..");
 
 /** The data directory: WEFT_DATA_DIR, else ./.data. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -29,16 +32,9 @@ export async function openLocalStore(options: { databaseUrl?: string; dataDir?: 
 }
 
 /**
- * The first-party plugins (dependencies of @weft/cli), plus the packages named in WEFT_PLUGINS
- * (comma-separated, resolved from the working directory).
+ * The plugins every Weft process loads (the same as a worker's): the first-party plugins (dependencies
+ * of @weft/cli), plus WEFT_PLUGINS, plus the `weft` packages among the working directory's dependencies.
  */
 export async function loadCatalog(env: NodeJS.ProcessEnv = process.env): Promise<PluginCatalog> {
-  const extra = (env.WEFT_PLUGINS ?? "")
-    .split(",")
-    .map((name) => name.trim())
-    .filter(Boolean);
-  return loadPlugins({
-    plugins: [...new Set([...defaultPlugins, ...extra])],
-    discover: { from: path.resolve(import.meta.dirname, "..") },
-  });
+  return loadPlugins(await pluginsFromEnvironment(env, { from: CLI_DIR }));
 }

@@ -1,10 +1,13 @@
 // The bullmq transport in one process: an API-side runtime enqueues, worker runtimes execute.
 // (Worker processes, crashes and signals are in workers.redis.test.ts.)
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { openStore, type Store } from "@weft/store";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testRedisUrl } from "../../../test/pg.ts";
-import { chain, publish, TEST_ENCRYPTION_KEY } from "./__fixtures__/harness.ts";
+import { chain, probeLines, publish, TEST_ENCRYPTION_KEY } from "./__fixtures__/harness.ts";
 import probePlugin from "./__fixtures__/probe-plugin.ts";
 import { loadPlugins, type PluginCatalog } from "./loader/index.ts";
 import { RUN_QUEUE_NAME } from "./queue.ts";
@@ -16,8 +19,12 @@ let store: Store;
 let catalog: PluginCatalog;
 let api: Runtime;
 const workers: Runtime[] = [];
+// probe.record appends one line per execution here (both in-process workers share the file).
+const probeDir = mkdtempSync(path.join(tmpdir(), "weft-bq-probe-"));
+const probeFile = path.join(probeDir, "executions.log");
 
 beforeAll(async () => {
+  process.env.WEFT_PROBE_FILE = probeFile;
   store = await openStore({ databaseUrl: await createTestDatabase("rt_bullmq"), encryptionKey: TEST_ENCRYPTION_KEY });
   catalog = await loadPlugins({ plugins: ["@weft/plugin-core", probePlugin] });
   api = await createRuntime({ store, catalog, transport: "bullmq", redisUrl: testRedisUrl(), workerId: "api", queue });
@@ -39,6 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const runtime of [api, ...workers]) await runtime?.stop({ graceMs: 2000 });
   await store?.close();
+  delete process.env.WEFT_PROBE_FILE;
+  rmSync(probeDir, { recursive: true, force: true });
 });
 
 describe("bullmq transport", () => {
@@ -71,12 +80,12 @@ describe("bullmq transport", () => {
     expect(types).toContain("run.finished");
   });
 
-  it("completes 200 queued runs on two workers with no duplicates and no losses", async () => {
+  it("completes 200 queued runs on two workers, executing each node exactly once and losing none", async () => {
     const workflowId = await publish(
       store,
       chain([
-        { id: "a", type: "control.noop" },
-        { id: "b", type: "control.noop" },
+        { id: "a", type: "probe.record" },
+        { id: "b", type: "probe.record" },
       ]),
     );
     const runIds = await Promise.all(
@@ -84,9 +93,17 @@ describe("bullmq transport", () => {
     );
     const finished = await Promise.all(runIds.map((id) => api.waitForRun(id, { terminal: true, timeoutMs: 25_000 })));
     expect(finished.every((run) => run.status === "succeeded")).toBe(true);
-    const stepCounts = await Promise.all(runIds.map(async (id) => (await store.runs.listSteps(id)).length));
-    // trigger + a + b, each exactly once.
-    expect(stepCounts.every((count) => count === 3)).toBe(true);
+    // Executions, not step rows (a repeated attempt would upsert the same row): the probe appends a
+    // line each time a node really runs, keyed `<runId>:<nodeId>`.
+    const ours = new Set(runIds);
+    const executions = new Map<string, number>();
+    for (const line of probeLines(probeFile)) {
+      if (!ours.has(line.key.split(":")[0] as string)) continue;
+      executions.set(line.key, (executions.get(line.key) ?? 0) + 1);
+    }
+    const expected = runIds.flatMap((id) => [`${id}:a`, `${id}:b`]).sort();
+    expect([...executions.keys()].sort()).toEqual(expected);
+    expect([...executions.entries()].filter(([, count]) => count !== 1)).toEqual([]);
     const workersUsed = new Set<string | null>();
     for (const id of runIds.slice(0, 50))
       for (const step of await store.runs.listSteps(id)) workersUsed.add(step.workerId);

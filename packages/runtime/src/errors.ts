@@ -7,12 +7,17 @@ export const RUNTIME_ERROR_CODES = {
   WEFT_E_RUN_NOT_WAITING: 409,
   WEFT_E_RUN_NOT_ACTIVE: 409,
   WEFT_E_WORKFLOW_NOT_PUBLISHED: 409,
-  WEFT_E_WORKFLOW_INVALID: 422,
+  /** The kernel's code, raised with the same meaning when startRun refuses a definition. */
+  WEFT_E_INVALID_WORKFLOW: 422,
   WEFT_E_RUNTIME_STOPPED: 503,
   WEFT_E_RUNTIME_CONFIG: 500,
   WEFT_E_RUN_WAIT_TIMEOUT: 504,
   WEFT_E_LEASE_LOST: 409,
   WEFT_E_QUEUE_FULL: 503,
+  // The worker's health server answers with the API's codes for the same situations.
+  WEFT_E_ROUTE_NOT_FOUND: 404,
+  WEFT_E_METHOD_NOT_ALLOWED: 405,
+  WEFT_E_INTERNAL: 500,
 } as const;
 
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERROR_CODES;

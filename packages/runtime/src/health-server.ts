@@ -46,9 +46,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       options.registry
         .metrics()
         .then((text) => send(200, text, options.registry.contentType))
-        .catch((error: unknown) => send(500, JSON.stringify({ code: "WEFT_E_METRICS", message: String(error) })));
+        .catch((error: unknown) => send(500, JSON.stringify({ code: "WEFT_E_INTERNAL", message: String(error) })));
     } else {
-      send(404, JSON.stringify({ code: "WEFT_E_NOT_FOUND", message: `no route ${url.pathname}` }));
+      send(404, JSON.stringify({ code: "WEFT_E_ROUTE_NOT_FOUND", message: `no route ${url.pathname}` }));
     }
   });
   server.keepAliveTimeout = 5_000;

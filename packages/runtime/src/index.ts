@@ -24,6 +24,7 @@ export {
   type RateLimiter,
   RedisRateLimiter,
 } from "./rate-limiter.ts";
+export type { ReconcileReport } from "./reconciler.ts";
 export {
   createRuntime,
   defaultWorkerId,
@@ -31,6 +32,7 @@ export {
   type RuntimeOptions,
   type StartRunInput,
 } from "./runtime.ts";
+export { sandboxOptionsFromEnv } from "./sandbox-settings.ts";
 export {
   nextScheduledRun,
   type Schedule,

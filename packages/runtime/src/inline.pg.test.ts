@@ -123,15 +123,35 @@ describe("inline transport", () => {
     expect((await store.runs.get(runId))?.version).toBe("1.0.0");
     await expect(
       runtime.startRun({ workflowId: workflow.id, definition: chain([{ id: "a", type: "no.such.type" }]) }),
-    ).rejects.toMatchObject({ code: "WEFT_E_WORKFLOW_INVALID", status: 422 });
+    ).rejects.toMatchObject({ code: "WEFT_E_INVALID_WORKFLOW", status: 422 });
   });
 
-  it("refuses to start a workflow that was never published", async () => {
+  it("refuses to start a workflow that was never published, writing no run", async () => {
     const runtime = await inlineRuntime();
     const workflow = await store.workflows.create({ name: "never published" });
     await expect(runtime.startRun({ workflowId: workflow.id })).rejects.toMatchObject({
       code: "WEFT_E_WORKFLOW_NOT_PUBLISHED",
     });
+    expect((await store.runs.list({ workflowId: workflow.id })).items).toEqual([]);
+  });
+
+  it("leaves no version, no status change and no run when a directly run definition is refused", async () => {
+    const runtime = await inlineRuntime();
+    const workflow = await store.workflows.create({ name: "refused snapshot" });
+    const refusals = [
+      // invalid graph: refused before anything is written
+      runtime.startRun({ workflowId: workflow.id, definition: chain([{ id: "a", type: "no.such.type" }]) }),
+      // the store refuses the run (unknown parent run): the snapshot version is rolled back with it
+      runtime.startRun({
+        workflowId: workflow.id,
+        definition: chain([{ id: "a", type: "control.noop" }]),
+        parentRunId: "00000000-0000-4000-8000-000000000000",
+      }),
+    ];
+    for (const refusal of refusals) await expect(refusal).rejects.toHaveProperty("code");
+    expect(await store.workflows.listVersions(workflow.id)).toEqual([]);
+    expect(await store.workflows.get(workflow.id)).toMatchObject({ status: "draft", latestVersion: null });
+    expect((await store.runs.list({ workflowId: workflow.id })).items).toEqual([]);
   });
 
   it("applies an approval decided while the server was down when it starts again", async () => {

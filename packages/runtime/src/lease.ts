@@ -18,6 +18,8 @@ export interface RunLease {
 export interface LeaseProvider {
   /** The lease, or undefined when another process holds it. */
   acquire(runId: string): Promise<RunLease | undefined>;
+  /** Whether some process holds the run's lease now (it executes the run). */
+  isHeld(runId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,10 @@ export class RedisLeaseProvider implements LeaseProvider {
     return lease;
   }
 
+  async isHeld(runId: string): Promise<boolean> {
+    return (await this.#redis.exists(`${this.#prefix}:lease:${runId}`)) === 1;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#held].map((lease) => lease.release()));
   }
@@ -120,6 +126,10 @@ export class LocalLeaseProvider implements LeaseProvider {
         held.delete(runId);
       },
     };
+  }
+
+  async isHeld(runId: string): Promise<boolean> {
+    return this.#held.has(runId);
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,10 @@ export interface QueueSettings {
   backoffMs: number;
   /** Run lease TTL; defaults to the lock duration. */
   leaseTtlMs: number;
+  /** How often a worker looks for stranded runs (RunReconciler); 0 turns it off. */
+  reconcileIntervalMs: number;
+  /** How long a run must have been unchanged before the reconciler considers it stranded. */
+  reconcileAfterMs: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -68,6 +72,8 @@ export function queueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Queu
     attempts: intFromEnv(env, "WEFT_JOB_ATTEMPTS", 12),
     backoffMs: intFromEnv(env, "WEFT_JOB_BACKOFF_MS", 1_000),
     leaseTtlMs: intFromEnv(env, "WEFT_LEASE_TTL_MS", lockDurationMs),
+    reconcileIntervalMs: intFromEnv(env, "WEFT_RECONCILE_INTERVAL_MS", 30_000),
+    reconcileAfterMs: intFromEnv(env, "WEFT_RECONCILE_AFTER_MS", 60_000),
   };
 }
 

@@ -1,26 +1,14 @@
 // Rate limits that hold across every worker: a token bucket kept in Redis and updated atomically by
 // a Lua script using Redis' own clock (so workers' clock skew does not matter). Without Redis (the
 // inline transport, one process) the same bucket lives in memory.
+import { RATE_LIMITER, type RateLimit, type RateLimiter as SdkRateLimiter } from "@weft/sdk";
 import type { Redis } from "ioredis";
 
-/**
- * The run-scoped service token of the rate limiter. Plugins look it up with
- * `ctx.services.get<RateLimiter>("weft.rateLimiter")` (the string, so they need not import the runtime).
- */
-export const RATE_LIMITER = "weft.rateLimiter";
+// The token and the limit's shape are the SDK's contract (plugins import them from @weft/sdk).
+export { RATE_LIMITER, type RateLimit };
 
-/** A limit: at most `limit` acquisitions per `intervalMs` for one `key` (bursts up to `limit`). */
-export interface RateLimit {
-  /** What is limited, namespaced by the plugin: `slack:chat.postMessage:C0123`. */
-  key: string;
-  limit: number;
-  intervalMs: number;
-}
-
-/** Waits for permission to do one rate-limited thing. */
-export interface RateLimiter {
-  /** Resolves when a token was taken; rejects with the signal's reason when aborted while waiting. */
-  acquire(limit: RateLimit, signal?: AbortSignal): Promise<void>;
+/** The runtime's limiter: the SDK contract plus a non-waiting attempt. */
+export interface RateLimiter extends SdkRateLimiter {
   /** Takes a token when one is available: 0, else the milliseconds until one will be. */
   tryAcquire(limit: RateLimit): Promise<number>;
 }

@@ -16,6 +16,8 @@ import type { PluginCatalog } from "./loader/index.ts";
 import { createMetrics, type RuntimeMetrics } from "./metrics.ts";
 import { type QueueSettings, queueSettingsFromEnv } from "./queue.ts";
 import { MemoryRateLimiter, RATE_LIMITER, type RateLimiter, RedisRateLimiter } from "./rate-limiter.ts";
+import { type ReconcileReport, RunReconciler } from "./reconciler.ts";
+import { sandboxOptionsFromEnv } from "./sandbox-settings.ts";
 import { BullmqTransport } from "./transports/bullmq.ts";
 import { InlineTransport } from "./transports/inline.ts";
 import type { Transport } from "./transports/transport.ts";
@@ -35,7 +37,10 @@ export interface RuntimeOptions {
   workerId?: string;
   /** Credentials looked up before the store's (e.g. `weft run --credentials file.json`). */
   credentials?: CredentialSource;
-  /** The isolated-vm pool script nodes get as the run-scoped service SANDBOX_POOL (default: created on first use). */
+  /**
+   * The isolated-vm pool script nodes get as the run-scoped service SANDBOX_POOL (default: created on
+   * first use, sized and bounded by WEFT_SANDBOX_POOL_SIZE, WEFT_SANDBOX_MAX_MEMORY_MB, WEFT_SANDBOX_MAX_TIMEOUT_MS).
+   */
   sandbox?: SandboxPool;
   /** bullmq: also run a worker in this process (the API process does not by default). Inline always executes. */
   startWorkers?: boolean;
@@ -77,6 +82,13 @@ export interface Runtime {
   subscribe(runId: string, listener: RunEventListener): () => void;
   /** Resolves when the run is terminal or waiting (with `terminal: true`, only when terminal). */
   waitForRun(runId: string, options?: { timeoutMs?: number; terminal?: boolean }): Promise<RunRecord>;
+  /**
+   * One pass of the stranded-run reconciler (bullmq; a worker also runs it every
+   * `reconcileIntervalMs`): re-queues queued runs without a job, running runs nobody holds, and
+   * waiting runs whose approval is decided or whose delay is due. Inline: nothing to do (start()
+   * recovers), all zeros.
+   */
+  reconcile(): Promise<ReconcileReport>;
   /** Why this runtime cannot take work right now (empty when ready). */
   problems(): Promise<string[]>;
   stop(options?: { graceMs?: number }): Promise<void>;
@@ -101,6 +113,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new RuntimeError("WEFT_E_RUNTIME_CONFIG", `concurrency must be a positive integer, got ${concurrency}`);
   const settings: QueueSettings = { ...queueSettingsFromEnv(), ...options.queue };
+  // Read now, so a bad value stops the process at start-up rather than at the first script.
+  const sandboxOptions = options.sandbox ? undefined : sandboxOptionsFromEnv();
   const logger =
     options.logger ?? pino({ name: "weft-runtime", level: process.env.WEFT_LOG_LEVEL ?? "info", base: { workerId } });
   const events = new RunEventBus();
@@ -151,7 +165,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   let ownsSandbox = false;
   const sandboxPool = (): SandboxPool => {
     if (!sandbox) {
-      sandbox = new SandboxPool();
+      sandbox = new SandboxPool(sandboxOptions);
       ownsSandbox = true;
     }
     return sandbox;
@@ -175,6 +189,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const executesHere = transportName === "inline" || options.startWorkers === true;
   let started = false;
   let stopped = false;
+  const reconciler =
+    transport instanceof BullmqTransport
+      ? new RunReconciler({
+          store,
+          leases,
+          enqueueOnce: (job, key) => (transport as BullmqTransport).enqueueOnce(job, key),
+          afterMs: settings.reconcileAfterMs,
+        })
+      : undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  let reconciling: Promise<ReconcileReport> | undefined;
+  const reconcile = (): Promise<ReconcileReport> => {
+    if (!reconciler) return Promise.resolve({ queued: 0, running: 0, waiting: 0 });
+    reconciling ??= reconciler.reconcile().finally(() => {
+      reconciling = undefined;
+    });
+    return reconciling;
+  };
 
   events.onControl((message) => {
     if (message.command === "cancel") executor.requestCancel(message.runId);
@@ -214,6 +246,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       started = true;
       if (redis) await events.connect(redis, settings.prefix, pipelined);
       if (executesHere) await transport.startProcessing(executor);
+      if (reconciler && executesHere && settings.reconcileIntervalMs > 0) {
+        reconcileTimer = setInterval(() => {
+          reconcile().then(
+            (report) => {
+              if (report.queued + report.running + report.waiting > 0)
+                logger.warn({ ...report }, "re-queued stranded runs");
+            },
+            (error: unknown) => logger.warn({ err: error }, "reconciling stranded runs failed"),
+          );
+        }, settings.reconcileIntervalMs);
+        reconcileTimer.unref();
+      }
       if (transport instanceof InlineTransport) {
         const recovered = await transport.recover(store);
         if (recovered > 0) logger.info({ recovered }, "continuing runs left by a previous process");
@@ -222,43 +266,55 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     async startRun(input) {
       assertRunning();
-      let versionId: string | undefined;
-      if (input.definition) {
-        const issues = validate(input.definition, options.catalog.registry);
-        if (issues.length > 0)
-          throw new RuntimeError("WEFT_E_WORKFLOW_INVALID", `the workflow definition has ${issues.length} problem(s)`, {
-            issues: issues as unknown as Json,
-          });
-        const snapshot = await store.workflows.publish(input.workflowId, {
-          definition: input.definition as unknown as Json,
-          notes: "snapshot of a definition run directly",
-          publishedBy: "runtime",
-        });
-        versionId = snapshot.id;
-      }
-      const record = await store.runs.create({
-        workflowId: input.workflowId,
-        ...(versionId ? { workflowVersionId: versionId } : {}),
-        ...(input.version && !versionId ? { version: input.version } : {}),
+      // Everything that can refuse the run is checked before anything is written: a refused start
+      // leaves no version, no status change and no run row.
+      const run = {
         triggerKind: input.trigger?.type ?? "manual",
         ...(input.trigger?.id ? { triggerId: input.trigger.id } : {}),
         ...(input.input !== undefined ? { input: input.input } : {}),
         ...(input.parentRunId ? { parentRunId: input.parentRunId } : {}),
-      });
-      if (!record.workflowVersionId) {
-        // Checked after the insert so the common path costs no extra query; the row records why.
-        const error = new RuntimeError(
-          "WEFT_E_WORKFLOW_NOT_PUBLISHED",
-          `workflow ${input.workflowId} has no published version to run`,
-          { workflowId: input.workflowId },
+      };
+      let runId: string;
+      if (input.definition) {
+        const issues = validate(input.definition, options.catalog.registry);
+        if (issues.length > 0)
+          throw new RuntimeError("WEFT_E_INVALID_WORKFLOW", `the workflow definition has ${issues.length} problem(s)`, {
+            issues: issues as unknown as Json,
+          });
+        // The snapshot version and the run commit together: a run the store refuses publishes nothing.
+        const created = await store.workflows.publishAndCreateRun(
+          input.workflowId,
+          {
+            definition: input.definition as unknown as Json,
+            notes: "snapshot of a definition run directly",
+            publishedBy: "runtime",
+          },
+          run,
         );
-        await store.runs.markStatus(record.id, "failed", {
-          error: { code: error.code, message: error.message, retryable: false },
-        });
-        throw error;
+        runId = created.runId;
+      } else {
+        try {
+          const record = await store.runs.create({
+            workflowId: input.workflowId,
+            ...(input.version ? { version: input.version } : {}),
+            ...run,
+            requirePublished: true,
+          });
+          runId = record.id;
+        } catch (error) {
+          const store = error as { code?: unknown; details?: { entity?: unknown } };
+          if (!input.version && store.code === "WEFT_E_STORE_NOT_FOUND" && store.details?.entity === "workflow version")
+            throw new RuntimeError(
+              "WEFT_E_WORKFLOW_NOT_PUBLISHED",
+              `workflow ${input.workflowId} has no published version to run`,
+              { workflowId: input.workflowId },
+              { cause: error },
+            );
+          throw error;
+        }
       }
-      await transport.enqueue({ runId: record.id, kind: "start" });
-      return { runId: record.id, status: "queued" };
+      await transport.enqueue({ runId, kind: "start" });
+      return { runId, status: "queued" };
     },
 
     async resumeRun(runId, nodeId, payload) {
@@ -356,6 +412,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
     },
 
+    reconcile,
+
     async problems() {
       const problems = await transport.problems();
       if (stopped) problems.push("stopped");
@@ -365,6 +423,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
+      clearInterval(reconcileTimer);
+      await reconciling?.catch(() => {});
       const graceMs = stopOptions.graceMs ?? Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 30_000);
       await transport.stop(graceMs, executesHere ? executor : undefined);
       await leases.close();

@@ -2,13 +2,12 @@
 // store, loads plugins, runs a bullmq runtime with a worker, and serves /healthz, /readyz, /metrics.
 // Signal handling stays with the caller, which decides when to call stop().
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { openStore, type Store } from "@weft/store";
 import pino from "pino";
 import pkg from "../package.json" with { type: "json" };
 import { RuntimeError } from "./errors.ts";
 import { startHealthServer } from "./health-server.ts";
-import { defaultPlugins, loadPlugins } from "./loader/index.ts";
+import { loadPlugins, pluginNamesFromEnvironment, pluginsFromEnvironment } from "./loader/index.ts";
 import type { QueueSettings } from "./queue.ts";
 import { createRuntime, defaultWorkerId, type Runtime } from "./runtime.ts";
 
@@ -24,8 +23,18 @@ export interface WorkerOptions {
   workerId?: string;
   /** PORT of /healthz, /readyz and /metrics; 0 (default) picks a free port. */
   port?: number;
-  /** WEFT_PLUGINS (comma-separated): package names, or paths of modules default-exporting a plugin. */
+  /** HOST the health server binds, default 0.0.0.0 (reachable from outside a container). */
+  host?: string;
+  /**
+   * WEFT_PLUGINS (comma-separated): package names, or paths of modules default-exporting a plugin,
+   * loaded in addition to the first-party plugins and the working directory's (see pluginsFromEnvironment).
+   */
   plugins?: string[];
+  /**
+   * The host package's directory, which the first-party plugins are resolved from (apps/worker,
+   * @weft/cli). Default: this package's, which only depends on core and http.
+   */
+  pluginsFrom?: string;
   /** WEFT_SHUTDOWN_GRACE_MS, default 30 000: how long stop() lets in-flight runs finish. */
   graceMs?: number;
   queue?: Partial<QueueSettings>;
@@ -51,16 +60,6 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   return parsed;
 }
 
-async function pluginEntries(names: readonly string[]): Promise<(string | import("@weft/sdk").PluginDefinition)[]> {
-  return Promise.all(
-    names.map(async (name) => {
-      if (!name.startsWith(".") && !path.isAbsolute(name)) return name;
-      const module = (await import(pathToFileURL(path.resolve(name)).href)) as { default?: unknown };
-      return module.default as import("@weft/sdk").PluginDefinition;
-    }),
-  );
-}
-
 /** Starts a worker: store, plugins, BullMQ worker and the health/metrics server. */
 export async function startWorker(options: WorkerOptions = {}): Promise<RunningWorker> {
   const env = process.env;
@@ -77,16 +76,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   const concurrency = options.concurrency ?? positiveInt(env.WEFT_WORKER_CONCURRENCY, "WEFT_WORKER_CONCURRENCY", 10);
   const port = options.port ?? positiveInt(env.PORT, "PORT", 0);
   const graceMs = options.graceMs ?? positiveInt(env.WEFT_SHUTDOWN_GRACE_MS, "WEFT_SHUTDOWN_GRACE_MS", 30_000);
-  const pluginNames =
-    options.plugins ??
-    (env.WEFT_PLUGINS
-      ? env.WEFT_PLUGINS.split(",")
-          .map((name) => name.trim())
-          .filter(Boolean)
-      : [...defaultPlugins]);
+  const host = options.host ?? (env.HOST || "0.0.0.0");
+  const extraPlugins = options.plugins ?? pluginNamesFromEnvironment(env);
   const logger = pino({ name: "weft-worker", level: env.WEFT_LOG_LEVEL ?? "info", base: { workerId } });
 
-  const catalog = await loadPlugins({ plugins: await pluginEntries(pluginNames) });
+  const catalog = await loadPlugins(
+    await pluginsFromEnvironment(env, {
+      from: options.pluginsFrom ?? path.resolve(import.meta.dirname, ".."),
+      extra: extraPlugins,
+    }),
+  );
   const store: Store = await openStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {});
   let runtime: Runtime;
   try {
@@ -110,6 +109,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   let draining = false;
   const health = await startHealthServer({
     port,
+    host,
     registry: runtime.metrics,
     info: () => ({ workerId, version: pkg.version, plugins: catalog.plugins.map((p) => `${p.name}@${p.version}`) }),
     readiness: async () => {
@@ -124,7 +124,10 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
       return problems;
     },
   });
-  logger.info({ port: health.port, concurrency, plugins: pluginNames }, "worker started");
+  logger.info(
+    { port: health.port, host, concurrency, plugins: catalog.plugins.map((p) => `${p.name}@${p.version}`) },
+    "worker started",
+  );
   let stopping: Promise<void> | undefined;
   return {
     port: health.port,

@@ -1,10 +1,12 @@
 // `weft worker`: a BullMQ worker process (the same as apps/worker), which also fires schedule triggers.
 import { startWorker, startWorkerScheduler } from "@weft/runtime";
 import { pino } from "pino";
+import { CLI_DIR } from "../environment.ts";
 import { onShutdown } from "../shutdown.ts";
 
 export async function workerCommand(options: { concurrency?: string; port?: string }): Promise<void> {
   const worker = await startWorker({
+    pluginsFrom: CLI_DIR,
     ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
     ...(options.port ? { port: Number(options.port) } : {}),
   });

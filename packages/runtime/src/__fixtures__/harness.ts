@@ -80,15 +80,19 @@ export async function spawnWorker(options: {
   probeFile: string;
   concurrency?: number;
   graceMs?: number;
+  /** WEFT_PLUGINS (default: core and the probe); null leaves it unset, as a default deployment does. */
+  plugins?: string | null;
 }): Promise<WorkerProcess> {
+  const { WEFT_PLUGINS: _inherited, ...inherited } = process.env;
+  const plugins = options.plugins === undefined ? `@weft/plugin-core,${PROBE_PLUGIN}` : options.plugins;
   const child = spawn(process.execPath, ["--no-node-snapshot", WORKER_MAIN], {
     env: {
-      ...process.env,
+      ...inherited,
       REDIS_URL: options.redisUrl,
       DATABASE_URL: options.databaseUrl,
       WEFT_WORKER_ID: options.id,
       WEFT_WORKER_CONCURRENCY: String(options.concurrency ?? 10),
-      WEFT_PLUGINS: `@weft/plugin-core,${PROBE_PLUGIN}`,
+      ...(plugins === null ? {} : { WEFT_PLUGINS: plugins }),
       WEFT_QUEUE_PREFIX: options.prefix,
       WEFT_LOCK_DURATION_MS: "2000",
       WEFT_STALLED_INTERVAL_MS: "1000",

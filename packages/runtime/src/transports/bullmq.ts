@@ -44,6 +44,20 @@ export class BullmqTransport implements Transport {
     await this.queue.add(job.kind, job, job.kind === "start" ? { jobId: jobId("start", job.runId) } : {});
   }
 
+  /**
+   * Adds `job` under the id `key` unless a job with that id is waiting, delayed or active (so any
+   * number of workers may ask at once); a failed job kept under that id is replaced.
+   */
+  async enqueueOnce(job: RunJob, key: string): Promise<boolean> {
+    const existing = await this.queue.getJob(key);
+    if (existing) {
+      if (!(await existing.isFailed())) return false;
+      await existing.remove().catch(() => {});
+    }
+    await this.queue.add(job.kind, job, { jobId: key });
+    return true;
+  }
+
   async scheduleDelay(wait: PendingWait): Promise<void> {
     const due = wait.until ? Date.parse(wait.until) : Date.now();
     const at = Number.isFinite(due) ? due : Date.now();

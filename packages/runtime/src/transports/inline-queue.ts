@@ -8,7 +8,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface InlineQueueOptions {
   concurrency: number;
-  /** Jobs that may wait at once; `push` throws WEFT_E_QUEUE_FULL beyond. */
+  /** Jobs that may wait at once; `push` throws WEFT_E_QUEUE_FULL beyond (due timers are let in regardless). */
   capacity: number;
   handler: RunJobHandler;
   onError: (error: unknown, job: RunJob) => void;
@@ -40,6 +40,10 @@ export class InlineQueue {
       throw new RuntimeError("WEFT_E_QUEUE_FULL", `the in-process run queue is full (${this.#options.capacity} jobs)`, {
         capacity: this.#options.capacity,
       });
+    this.#admit(job);
+  }
+
+  #admit(job: RunJob): void {
     this.#waiting.push(job);
     this.#pump();
   }
@@ -53,7 +57,9 @@ export class InlineQueue {
       () => {
         this.#timers.delete(key);
         if (wait > MAX_TIMER_MS) this.schedule(key, job, at);
-        else if (this.#accepting) this.push(job);
+        // A due job was accepted when it was scheduled: it is never refused for capacity (a throw
+        // here would be an uncaught exception, and the run would be stranded).
+        else if (this.#accepting) this.#admit(job);
       },
       Math.min(wait, MAX_TIMER_MS),
     );

@@ -127,8 +127,41 @@ const CREATE_RUN_SQL = `insert into "runs" ("id", "workflow_id", "workflow_versi
   left join "workflow_versions" v on v."workflow_id" = w."id"
     and case when $3::uuid is not null then v."id" = $3::uuid else v."version" = coalesce($4::text, w."latest_version") end
   where w."id" = $2::uuid
-    and (v."id" is not null or ($3::uuid is null and $4::text is null and w."latest_version" is null))
+    and (v."id" is not null
+      or ($3::uuid is null and $4::text is null and w."latest_version" is null and not $13::boolean))
   returning "workflow_version_id"::text as version_id, "version"`;
+
+function createRunValues(input: CreateRunInput & { id: string }, createdAt: string): unknown[] {
+  return [
+    input.id,
+    input.workflowId,
+    input.workflowVersionId ?? null,
+    input.version ?? null,
+    input.triggerId ?? null,
+    input.triggerKind ?? "manual",
+    jsonText(input.input),
+    input.correlationId ?? null,
+    input.traceId ?? null,
+    input.parentRunId ?? null,
+    input.parentNodeId ?? null,
+    createdAt,
+    input.requirePublished ?? false,
+  ];
+}
+
+/**
+ * The run insert with `?` placeholders, for a caller inside an ORM transaction (publish and create
+ * in one transaction). @internal
+ */
+export function createRunQuery(input: CreateRunInput & { id: string }): { text: string; values: unknown[] } {
+  const positional = createRunValues(input, creationTime().text);
+  const values: unknown[] = [];
+  const text = CREATE_RUN_SQL.replace(/\$(\d+)/g, (_, n: string) => {
+    values.push(positional[Number(n) - 1]);
+    return "?";
+  });
+  return { text, values };
+}
 
 const jsonText = (value: unknown): string | null =>
   value === null || value === undefined ? null : JSON.stringify(value);
@@ -250,6 +283,11 @@ export interface CreateRunInput {
   parentNodeId?: string | null;
   /** Lets callers choose the id (a UUID), e.g. to enqueue before the row exists elsewhere. */
   id?: string;
+  /**
+   * Refuse (`NotFoundError`, entity "workflow version") instead of creating a run without a version
+   * when the workflow has none published. Default false.
+   */
+  requirePublished?: boolean;
 }
 
 /** A run without its (possibly large) `state`: what lists return. */
@@ -394,20 +432,7 @@ export class RunRepository {
     if (!UUID.test(String(input.workflowId))) throw new NotFoundError("workflow", String(input.workflowId));
     if (wanted.versionId !== null && !UUID.test(wanted.versionId))
       throw new NotFoundError("workflow version", wanted.versionId);
-    const values = [
-      id,
-      input.workflowId,
-      wanted.versionId,
-      wanted.version,
-      input.triggerId ?? null,
-      input.triggerKind ?? "manual",
-      jsonText(input.input),
-      input.correlationId ?? null,
-      input.traceId ?? null,
-      input.parentRunId ?? null,
-      input.parentNodeId ?? null,
-      createdAt,
-    ];
+    const values = createRunValues({ ...input, id }, createdAt);
     const pool = await this.#pool();
     const result = await pool
       .query<{ version_id: string | null; version: string | null }>({

@@ -1,5 +1,6 @@
 // Workflows and their immutable published versions.
 import type { InferEntity } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import semver from "semver";
 import { WorkflowEntity, WorkflowVersionEntity } from "../entities.ts";
 import { ConflictError, NotFoundError, translateDbError, ValidationError } from "../errors.ts";
@@ -14,6 +15,7 @@ import {
   type WorkflowSummary,
   type WorkflowVersionRecord,
 } from "../records.ts";
+import { type CreateRunInput, createRunQuery } from "./runs.ts";
 import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
 
 const ACTIVE_SQL = ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
@@ -104,6 +106,59 @@ function checkTags(tags: unknown): string[] {
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string"))
     throw new ValidationError("tags must be an array of strings", { field: "tags" });
   return tags as string[];
+}
+
+function checkPublish(workflowId: string, input: PublishInput): void {
+  if (input.definition === undefined || input.definition === null || typeof input.definition !== "object")
+    throw new ValidationError("definition must be a workflow definition object", { field: "definition" });
+  if (input.version !== undefined && semver.valid(input.version) !== input.version)
+    throw new ValidationError(`version ${input.version} is not an exact semver version`, {
+      field: "version",
+      value: input.version,
+    });
+  refuseNul(
+    {
+      definition: input.definition,
+      notes: input.notes,
+      pluginVersions: input.pluginVersions,
+      publishedBy: input.publishedBy,
+    },
+    { entity: "workflow_version", workflowId },
+  );
+}
+
+async function publishIn(em: EntityManager, workflowId: string, input: PublishInput): Promise<WorkflowVersionRecord> {
+  const [locked] = await em.execute<{ latest_version: string | null; status: string }[]>(
+    'select latest_version, status from "workflows" where id = ? for update',
+    [workflowId],
+  );
+  if (!locked) throw new NotFoundError("workflow", workflowId);
+  const latest = locked.latest_version;
+  let version = input.version;
+  if (version === undefined) version = latest ? (semver.inc(latest, "patch") ?? "1.0.0") : "1.0.0";
+  else if (latest && !semver.gt(version, latest))
+    throw new ConflictError(`version ${version} must be greater than the latest version ${latest}`, {
+      workflowId,
+      version,
+      latestVersion: latest,
+    });
+  const row = {
+    id: newId(),
+    workflowId,
+    version,
+    definition: input.definition as Json,
+    pluginVersions: input.pluginVersions ?? {},
+    notes: input.notes ?? null,
+    publishedBy: input.publishedBy ?? null,
+    publishedAt: new Date(),
+  };
+  await em.insert(WorkflowVersionEntity, row).catch((e) => translateDbError(e, { entity: "workflow_version" }));
+  await em.nativeUpdate(
+    WorkflowEntity,
+    { id: workflowId },
+    { latestVersion: version, status: locked.status === "draft" ? "active" : locked.status, updatedAt: new Date() },
+  );
+  return toVersionRecord(row as VersionRow);
 }
 
 /** Workflows CRUD, publishing and versions. */
@@ -208,54 +263,30 @@ export class WorkflowRepository {
    * moves a draft workflow to `active`.
    */
   async publish(workflowId: string, input: PublishInput): Promise<WorkflowVersionRecord> {
-    if (input.definition === undefined || input.definition === null || typeof input.definition !== "object")
-      throw new ValidationError("definition must be a workflow definition object", { field: "definition" });
-    if (input.version !== undefined && semver.valid(input.version) !== input.version)
-      throw new ValidationError(`version ${input.version} is not an exact semver version`, {
-        field: "version",
-        value: input.version,
-      });
-    refuseNul(
-      {
-        definition: input.definition,
-        notes: input.notes,
-        pluginVersions: input.pluginVersions,
-        publishedBy: input.publishedBy,
-      },
-      { entity: "workflow_version", workflowId },
-    );
+    checkPublish(workflowId, input);
+    return fork(this.#ctx).transactional((em) => publishIn(em, workflowId, input));
+  }
+
+  /**
+   * Publishes a version and creates a `queued` run of it in one transaction (a definition run
+   * directly): when the run cannot be created (an unknown parent run, input PostgreSQL refuses), no
+   * version is published and the workflow's status and latest version are unchanged.
+   */
+  async publishAndCreateRun(
+    workflowId: string,
+    input: PublishInput,
+    run: Omit<CreateRunInput, "workflowId" | "workflowVersionId" | "version" | "id">,
+  ): Promise<{ version: WorkflowVersionRecord; runId: string }> {
+    checkPublish(workflowId, input);
+    const runId = newId();
     return fork(this.#ctx).transactional(async (em) => {
-      const [locked] = await em.execute<{ latest_version: string | null; status: string }[]>(
-        'select latest_version, status from "workflows" where id = ? for update',
-        [workflowId],
-      );
-      if (!locked) throw new NotFoundError("workflow", workflowId);
-      const latest = locked.latest_version;
-      let version = input.version;
-      if (version === undefined) version = latest ? (semver.inc(latest, "patch") ?? "1.0.0") : "1.0.0";
-      else if (latest && !semver.gt(version, latest))
-        throw new ConflictError(`version ${version} must be greater than the latest version ${latest}`, {
-          workflowId,
-          version,
-          latestVersion: latest,
-        });
-      const row = {
-        id: newId(),
-        workflowId,
-        version,
-        definition: input.definition as Json,
-        pluginVersions: input.pluginVersions ?? {},
-        notes: input.notes ?? null,
-        publishedBy: input.publishedBy ?? null,
-        publishedAt: new Date(),
-      };
-      await em.insert(WorkflowVersionEntity, row).catch((e) => translateDbError(e, { entity: "workflow_version" }));
-      await em.nativeUpdate(
-        WorkflowEntity,
-        { id: workflowId },
-        { latestVersion: version, status: locked.status === "draft" ? "active" : locked.status, updatedAt: new Date() },
-      );
-      return toVersionRecord(row as VersionRow);
+      const version = await publishIn(em, workflowId, input);
+      const { text, values } = createRunQuery({ ...run, id: runId, workflowId, workflowVersionId: version.id });
+      const rows = await em
+        .execute<{ version_id: string | null }[]>(text, values)
+        .catch((e) => translateDbError(e, { entity: "run" }));
+      if (!rows[0]?.version_id) throw new NotFoundError("workflow version", version.id);
+      return { version, runId };
     });
   }
 
