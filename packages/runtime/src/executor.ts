@@ -13,6 +13,7 @@ import {
   type Json,
   type RunState,
   type StrategyRegistry,
+  WeftError,
   type WorkflowDefinition,
   WorkflowEngine,
 } from "@weft/kernel";
@@ -72,6 +73,10 @@ interface Execution {
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+// A run whose version no longer compiles (a node type or major that is not installed any more, a graph
+// stored without validation) can never make progress: retrying its job would only strand it.
+const PERMANENT_RUN_ERRORS = new Set(["WEFT_E_INVALID_WORKFLOW", "WEFT_E_UNKNOWN_NODE_TYPE", "WEFT_E_NODE_VERSION"]);
 const NODE_FINISHED = new Set(["succeeded", "failed", "skipped", "cancelled"]);
 
 /**
@@ -260,6 +265,14 @@ export class RunExecutor {
       if (error instanceof LeaseLostError || lease.signal.aborted) {
         this.#options.metrics.leaseLost.inc();
         return { kind: "done", status: "lease-lost" };
+      }
+      if (error instanceof WeftError && !error.retryable && PERMANENT_RUN_ERRORS.has(error.code)) {
+        await store.runs.markStatus(job.runId, "failed", {
+          from: ["queued", "running", "waiting"],
+          error: error.toJSON(),
+        });
+        this.#publish({ type: "run.finished", runId: job.runId, status: "failed" });
+        return { kind: "done", status: "failed" };
       }
       throw error;
     } finally {

@@ -126,6 +126,17 @@ describe("inline transport", () => {
     ).rejects.toMatchObject({ code: "WEFT_E_INVALID_WORKFLOW", status: 422 });
   });
 
+  it("fails, instead of retrying forever, a run whose published version no longer compiles", async () => {
+    const runtime = await inlineRuntime();
+    const workflow = await store.workflows.create({ name: "stale version" });
+    // Published without validation, as a version whose plugin was uninstalled afterwards looks.
+    await store.workflows.publish(workflow.id, { definition: chain([{ id: "a", type: "gone.plugin" }]) });
+    const started = await runtime.startRun({ workflowId: workflow.id });
+    const run = await runtime.waitForRun(started.runId, { timeoutMs: 10_000 });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "WEFT_E_INVALID_WORKFLOW" });
+  });
+
   it("refuses to start a workflow that was never published, writing no run", async () => {
     const runtime = await inlineRuntime();
     const workflow = await store.workflows.create({ name: "never published" });
