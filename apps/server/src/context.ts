@@ -1,6 +1,7 @@
 // What every route module receives: the services, the server's settings and the audit trail.
 import type { Logger } from "pino";
 import type { ServerCatalog, ServerRuntime, ServerStore } from "./deps.ts";
+import { ApiError, ServerErrorCode } from "./errors.ts";
 import type { Actor } from "./http/route.ts";
 import type { HttpMetrics } from "./metrics.ts";
 
@@ -15,6 +16,13 @@ export interface RouteContext {
   webhookToleranceSec: number;
   /** Drops cached key verifications (after a revocation). */
   forgetKeys(): void;
+}
+
+/** The workflow `id`, or a 404 naming it. */
+export async function loadWorkflow(ctx: RouteContext, id: string) {
+  const workflow = await ctx.store.workflows.get(id);
+  if (!workflow) throw new ApiError(ServerErrorCode.NotFound, `workflow ${id} not found`, { workflowId: id });
+  return workflow;
 }
 
 /** Records one write in the audit trail. `target` is `<type>:<id>`, or `<type>` for a write to many. */

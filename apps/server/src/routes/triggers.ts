@@ -4,7 +4,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { nextScheduledRun } from "@weft/runtime";
 import { z } from "zod";
-import { audit, type RouteContext } from "../context.ts";
+import { audit, loadWorkflow, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
 import { rejectNul } from "../http/validation.ts";
@@ -42,11 +42,6 @@ class SeenSignatures {
 
 export function triggerRoutes(c: RouteContext): AnyRoute[] {
   const seen = new SeenSignatures();
-  const loadWorkflow = async (id: string) => {
-    const workflow = await c.store.workflows.get(id);
-    if (!workflow) throw new ApiError(ServerErrorCode.NotFound, `workflow ${id} not found`, { workflowId: id });
-    return workflow;
-  };
 
   return [
     defineRoute({
@@ -59,7 +54,7 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
       params: idParams,
       responses: { 200: { description: "Triggers.", schema: z.object({ items: z.array(triggerSchema) }) } },
       handler: async ({ params }) => {
-        await loadWorkflow(params.id);
+        await loadWorkflow(c, params.id);
         return ok({ items: await c.store.triggers.listForWorkflow(params.id) });
       },
     }),
@@ -74,7 +69,7 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
       body: createTriggerBody,
       responses: { 201: { description: "Created.", schema: webhookCreatedSchema } },
       handler: async ({ params, body, actor, ctx }) => {
-        await loadWorkflow(params.id);
+        await loadWorkflow(c, params.id);
         // The first due time is set now, so the answer shows it and every scheduler agrees on it.
         const nextRunAt = body.kind === "schedule" ? nextScheduledRun(body) : undefined;
         const trigger = await c.store.triggers.create({

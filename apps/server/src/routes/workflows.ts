@@ -3,7 +3,7 @@
 import type { Json, WorkflowDefinition } from "@weft/kernel";
 import { workflowDefinitionSchema } from "@weft/kernel";
 import { z } from "zod";
-import { audit, type RouteContext } from "../context.ts";
+import { audit, loadWorkflow, type RouteContext } from "../context.ts";
 import { ApiError, ServerErrorCode } from "../errors.ts";
 import { type AnyRoute, defineRoute, ok } from "../http/route.ts";
 import {
@@ -45,11 +45,7 @@ const validateBody = z.object({
 });
 
 export function workflowRoutes(c: RouteContext): AnyRoute[] {
-  const load = async (id: string) => {
-    const workflow = await c.store.workflows.get(id);
-    if (!workflow) throw new ApiError(ServerErrorCode.NotFound, `workflow ${id} not found`, { workflowId: id });
-    return workflow;
-  };
+  const load = (id: string) => loadWorkflow(c, id);
 
   return [
     defineRoute({
