@@ -7,7 +7,8 @@ import { WeftError } from "./errors.ts";
 import { compileWorkflow, type WorkflowGraph } from "./graph.ts";
 import type { StrategyRegistry } from "./registry.ts";
 import { abortableSleep } from "./retry.ts";
-import { RunScheduler, type SchedulerSettings, subscriberLists } from "./scheduler.ts";
+import { subscriberLists } from "./run-events.ts";
+import { RunScheduler, type SchedulerSettings } from "./scheduler.ts";
 
 /** Options of {@link WorkflowEngine}. */
 export interface WorkflowEngineOptions {

@@ -31,15 +31,10 @@ export type {
   NotificationFilter,
   NotificationRepository,
 } from "./repositories/notifications.ts";
-export type {
-  CheckpointInput,
-  CreateRunInput,
-  MarkStatusOptions,
-  RunFilter,
-  RunRepository,
-  RunSummary,
-  StepInput,
-} from "./repositories/runs.ts";
+export type { CheckpointInput, StepInput } from "./repositories/run-checkpoint.ts";
+export type { CreateRunInput } from "./repositories/run-create.ts";
+export type { RunSummary } from "./repositories/run-rows.ts";
+export type { MarkStatusOptions, RunFilter, RunRepository } from "./repositories/runs.ts";
 export { findNul } from "./repositories/shared.ts";
 export type { CreateTriggerInput, TriggerRepository, UpdateTriggerInput } from "./repositories/triggers.ts";
 export type {

@@ -3,7 +3,9 @@
 // stays as it is: states and step outputs are already serialised to JSON there, where PostgreSQL
 // answers a NUL escape with SQLSTATE 22P05, which the store reports as a ValidationError.
 import type { Page, RunRecord } from "../records.ts";
-import { type CreateRunInput, type RunFilter, RunRepository, type RunSummary } from "./runs.ts";
+import type { CreateRunInput } from "./run-create.ts";
+import type { RunSummary } from "./run-rows.ts";
+import { type RunFilter, RunRepository } from "./runs.ts";
 import { refuseNul } from "./shared.ts";
 
 /** RunRepository whose `create` and `list` refuse a NUL character with a ValidationError naming the field. */

@@ -17,6 +17,9 @@ export function fork(ctx: RepositoryContext): EntityManager {
 
 export const newId = (): string => randomUUID();
 
+/** A UUID as text: ids that cannot be one are answered without a query. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function iso(value: Date): IsoTime;
 export function iso(value: Date | null | undefined): IsoTime | null;
 export function iso(value: Date | null | undefined): IsoTime | null {

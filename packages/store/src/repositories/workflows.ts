@@ -15,7 +15,7 @@ import {
   type WorkflowSummary,
   type WorkflowVersionRecord,
 } from "../records.ts";
-import { type CreateRunInput, createRunQuery } from "./runs.ts";
+import { type CreateRunInput, createRunQuery } from "./run-create.ts";
 import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
 
 const ACTIVE_SQL = ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
