@@ -3,6 +3,7 @@ import pkg from "../package.json" with { type: "json" };
 /** The version of @weft/runtime that is running. */
 export const VERSION: string = pkg.version;
 
+export { intSetting } from "./env.ts";
 // Run execution: the runtime, its transports, the worker process and their services.
 export {
   LeaseLostError,

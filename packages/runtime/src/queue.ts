@@ -1,5 +1,6 @@
 // What travels on the run queue, and the queue's names and options (shared by both transports).
 import type { Json } from "@weft/kernel";
+import { intSetting } from "./env.ts";
 
 /** Why a job was queued. */
 export type RunJobKind = "start" | "resume" | "delay" | "continue";
@@ -52,28 +53,19 @@ export interface QueueSettings {
   reconcileAfterMs: number;
 }
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new RangeError(`${name} must be a non-negative integer, got "${text}"`);
-  return value;
-}
-
 /** Settings from `WEFT_QUEUE_PREFIX`, `WEFT_LOCK_DURATION_MS`, `WEFT_STALLED_INTERVAL_MS`, ... */
 export function queueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): QueueSettings {
-  const lockDurationMs = intFromEnv(env, "WEFT_LOCK_DURATION_MS", 30_000);
+  const lockDurationMs = intSetting(env, "WEFT_LOCK_DURATION_MS", 30_000);
   return {
     prefix: env.WEFT_QUEUE_PREFIX || "weft",
     lockDurationMs,
-    stalledIntervalMs: intFromEnv(env, "WEFT_STALLED_INTERVAL_MS", Math.min(15_000, lockDurationMs)),
-    maxStalledCount: intFromEnv(env, "WEFT_MAX_STALLED_COUNT", 1_000_000),
-    attempts: intFromEnv(env, "WEFT_JOB_ATTEMPTS", 12),
-    backoffMs: intFromEnv(env, "WEFT_JOB_BACKOFF_MS", 1_000),
-    leaseTtlMs: intFromEnv(env, "WEFT_LEASE_TTL_MS", lockDurationMs),
-    reconcileIntervalMs: intFromEnv(env, "WEFT_RECONCILE_INTERVAL_MS", 30_000),
-    reconcileAfterMs: intFromEnv(env, "WEFT_RECONCILE_AFTER_MS", 60_000),
+    stalledIntervalMs: intSetting(env, "WEFT_STALLED_INTERVAL_MS", Math.min(15_000, lockDurationMs)),
+    maxStalledCount: intSetting(env, "WEFT_MAX_STALLED_COUNT", 1_000_000),
+    attempts: intSetting(env, "WEFT_JOB_ATTEMPTS", 12),
+    backoffMs: intSetting(env, "WEFT_JOB_BACKOFF_MS", 1_000),
+    leaseTtlMs: intSetting(env, "WEFT_LEASE_TTL_MS", lockDurationMs),
+    reconcileIntervalMs: intSetting(env, "WEFT_RECONCILE_INTERVAL_MS", 30_000),
+    reconcileAfterMs: intSetting(env, "WEFT_RECONCILE_AFTER_MS", 60_000),
   };
 }
 

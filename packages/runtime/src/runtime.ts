@@ -8,6 +8,7 @@ import type { RunRecord, Store } from "@weft/store";
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import type { Registry } from "prom-client";
+import { intSetting } from "./env.ts";
 import { RunNotActiveError, RunNotFoundError, RunNotWaitingError, RuntimeError } from "./errors.ts";
 import { type RunEvent, RunEventBus, type RunEventListener } from "./events.ts";
 import { type CredentialSource, RunExecutor } from "./executor.ts";
@@ -425,7 +426,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       stopped = true;
       clearInterval(reconcileTimer);
       await reconciling?.catch(() => {});
-      const graceMs = stopOptions.graceMs ?? Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 30_000);
+      const graceMs = stopOptions.graceMs ?? intSetting(process.env, "WEFT_SHUTDOWN_GRACE_MS", 30_000);
       await transport.stop(graceMs, executesHere ? executor : undefined);
       await leases.close();
       await events.close();

@@ -1,19 +1,7 @@
 // The operator's limits of the script sandbox, from the environment (docs/operations.md). A node's
 // requested `timeoutMs` / `memoryMb` are clamped to these maxima by the pool.
 import type { SandboxPoolOptions } from "@weft/sandbox";
-import { RuntimeError } from "./errors.ts";
-
-function whole(env: NodeJS.ProcessEnv, name: string, minimum: number): number | undefined {
-  const text = env[name];
-  if (text === undefined || text.trim() === "") return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < minimum)
-    throw new RuntimeError("WEFT_E_RUNTIME_CONFIG", `${name} must be an integer >= ${minimum}, got "${text}"`, {
-      variable: name,
-      value: text,
-    });
-  return value;
-}
+import { intSetting } from "./env.ts";
 
 /**
  * The sandbox pool's options from WEFT_SANDBOX_POOL_SIZE (isolates at once; default the CPU count),
@@ -21,9 +9,9 @@ function whole(env: NodeJS.ProcessEnv, name: string, minimum: number): number | 
  * maximum per script). Throws WEFT_E_RUNTIME_CONFIG naming the variable when one is not valid.
  */
 export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPoolOptions {
-  const size = whole(env, "WEFT_SANDBOX_POOL_SIZE", 1);
-  const memoryMb = whole(env, "WEFT_SANDBOX_MAX_MEMORY_MB", 8);
-  const timeoutMs = whole(env, "WEFT_SANDBOX_MAX_TIMEOUT_MS", 1);
+  const size = intSetting(env, "WEFT_SANDBOX_POOL_SIZE", undefined, 1);
+  const memoryMb = intSetting(env, "WEFT_SANDBOX_MAX_MEMORY_MB", undefined, 8);
+  const timeoutMs = intSetting(env, "WEFT_SANDBOX_MAX_TIMEOUT_MS", undefined, 1);
   const maxLimits: NonNullable<SandboxPoolOptions["maxLimits"]> = {};
   if (memoryMb !== undefined) maxLimits.memoryMb = memoryMb;
   if (timeoutMs !== undefined) maxLimits.timeoutMs = timeoutMs;

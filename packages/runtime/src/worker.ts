@@ -5,6 +5,7 @@ import path from "node:path";
 import { openStore, type Store } from "@weft/store";
 import pino from "pino";
 import pkg from "../package.json" with { type: "json" };
+import { intSetting } from "./env.ts";
 import { RuntimeError } from "./errors.ts";
 import { startHealthServer } from "./health-server.ts";
 import { loadPlugins, pluginNamesFromEnvironment, pluginsFromEnvironment } from "./loader/index.ts";
@@ -50,16 +51,6 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-function positiveInt(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === "") return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0)
-    throw new RuntimeError("WEFT_E_RUNTIME_CONFIG", `${name} must be a non-negative integer, got "${value}"`, {
-      variable: name,
-    });
-  return parsed;
-}
-
 /** Starts a worker: store, plugins, BullMQ worker and the health/metrics server. */
 export async function startWorker(options: WorkerOptions = {}): Promise<RunningWorker> {
   const env = process.env;
@@ -73,9 +64,9 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
       },
     );
   const workerId = options.workerId ?? defaultWorkerId(env);
-  const concurrency = options.concurrency ?? positiveInt(env.WEFT_WORKER_CONCURRENCY, "WEFT_WORKER_CONCURRENCY", 10);
-  const port = options.port ?? positiveInt(env.PORT, "PORT", 0);
-  const graceMs = options.graceMs ?? positiveInt(env.WEFT_SHUTDOWN_GRACE_MS, "WEFT_SHUTDOWN_GRACE_MS", 30_000);
+  const concurrency = options.concurrency ?? intSetting(env, "WEFT_WORKER_CONCURRENCY", 10, 1);
+  const port = options.port ?? intSetting(env, "PORT", 0);
+  const graceMs = options.graceMs ?? intSetting(env, "WEFT_SHUTDOWN_GRACE_MS", 30_000);
   const host = options.host ?? (env.HOST || "0.0.0.0");
   const extraPlugins = options.plugins ?? pluginNamesFromEnvironment(env);
   const logger = pino({ name: "weft-worker", level: env.WEFT_LOG_LEVEL ?? "info", base: { workerId } });

@@ -1,7 +1,7 @@
 // `weft start`: the API and execution in one process — embedded PostgreSQL under WEFT_DATA_DIR and
 // the inline transport by default; DATABASE_URL / REDIS_URL when set.
 
-import { createRuntime, TriggerScheduler } from "@weft/runtime";
+import { createRuntime, intSetting, TriggerScheduler } from "@weft/runtime";
 import { createServer, ensureAdminKey } from "@weft/server";
 import { pino } from "pino";
 import { dataDir, loadCatalog, openLocalStore } from "../environment.ts";
@@ -9,7 +9,8 @@ import { VERSION } from "../index.ts";
 import { onShutdown } from "../shutdown.ts";
 
 export async function startCommand(): Promise<void> {
-  const port = Number(process.env.PORT ?? 3000);
+  const port = intSetting(process.env, "PORT", 3000);
+  const graceMs = intSetting(process.env, "WEFT_SHUTDOWN_GRACE_MS", 30_000);
   const host = process.env.HOST ?? "127.0.0.1";
   const logger = pino({ level: process.env.WEFT_LOG_LEVEL ?? "info" });
   const started = performance.now();
@@ -50,7 +51,7 @@ export async function startCommand(): Promise<void> {
     await scheduler.stop();
     await listening.close();
     await server.close();
-    await runtime.stop({ graceMs: Number(process.env.WEFT_SHUTDOWN_GRACE_MS ?? 30_000) });
+    await runtime.stop({ graceMs });
     await store.close();
   });
 }
