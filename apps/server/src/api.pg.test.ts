@@ -357,7 +357,11 @@ describe("webhooks", () => {
     expect(replay.status).toBe(409);
     expect(replay.body.error.code).toBe("WEFT_E_WEBHOOK_REPLAY");
     const run = await finished(accepted.body.runId);
-    expect(run).toMatchObject({ status: "succeeded", triggerKind: "webhook", input: { severity: "low" } });
+    expect(run).toMatchObject({
+      status: "succeeded",
+      triggerKind: "webhook",
+      input: { method: "POST", query: {}, body: { severity: "low", host: "db-01" } },
+    });
   });
 });
 

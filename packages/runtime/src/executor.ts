@@ -24,6 +24,7 @@ import type { RunEventBus } from "./events.ts";
 import type { LeaseProvider, RunLease } from "./lease.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import type { RunJob, RunJobResult } from "./queue.ts";
+import { EXPIRED_APPROVAL_DECISION } from "./triggers/trigger-scheduler.ts";
 
 /** Where credentials come from: the override first, then the store. */
 export type CredentialSource = (name: string) => Promise<{ type: string; values: Record<string, unknown> } | undefined>;
@@ -315,6 +316,8 @@ export class RunExecutor {
                 ...(existing.comment ? { comment: existing.comment } : {}),
               },
             };
+          // Expired by a scheduler that died before resuming the run: resume it the same way.
+          else if (existing.status === "expired") decided ??= { nodeId, payload: { ...EXPIRED_APPROVAL_DECISION } };
           continue;
         }
         const data = (wait.data ?? {}) as Record<string, Json>;

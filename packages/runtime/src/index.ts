@@ -35,6 +35,7 @@ export {
 } from "./runtime.ts";
 export { sandboxOptionsFromEnv } from "./sandbox-settings.ts";
 export {
+  EXPIRED_APPROVAL_DECISION,
   nextScheduledRun,
   type Schedule,
   type SchedulerTick,

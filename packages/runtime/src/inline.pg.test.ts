@@ -183,4 +183,21 @@ describe("inline transport", () => {
     expect(done.state?.nodes.rejected?.status).toBe("succeeded");
     expect(done.state?.nodes.approve?.output).toMatchObject({ decision: "rejected", by: "bob" });
   });
+
+  it("fails with WEFT_E_APPROVAL_EXPIRED a run whose approval expired while nothing resumed it", async () => {
+    const first = await inlineRuntime();
+    const definition = chain([{ id: "approve", type: "approval.request", config: { title: "Patch now?" } }]);
+    const workflowId = await publish(store, definition);
+    const { runId } = await first.startRun({ workflowId });
+    expect((await first.waitForRun(runId)).status).toBe("waiting");
+    await first.stop({ graceMs: 1000 });
+    // The expiry was claimed (as a scheduler does) but the process died before resuming the run.
+    const expired = await store.approvals.expireDue(new Date(Date.now() + 365 * 86_400_000));
+    expect(expired.map((a) => a.runId)).toContain(runId);
+
+    const second = await inlineRuntime();
+    const done = await second.waitForRun(runId, { terminal: true });
+    expect(done.status).toBe("failed");
+    expect(done.error).toMatchObject({ code: "WEFT_E_APPROVAL_EXPIRED" });
+  });
 });

@@ -71,7 +71,7 @@ export class RunReconciler {
       } else if (node.wait.kind === "approval") {
         approvals ??= await this.#options.store.approvals.listForRun(runId);
         const approval = approvals.find((a) => a.nodeId === nodeId);
-        if (approval && (approval.status === "approved" || approval.status === "rejected")) return true;
+        if (approval && ["approved", "rejected", "expired"].includes(approval.status)) return true;
       }
     }
     return false;

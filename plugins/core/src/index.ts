@@ -8,7 +8,7 @@ import { approvalRequest, delay } from "./waits.ts";
 
 export { CoreErrorCode } from "./errors.ts";
 export { filter, ifCondition, map, noop } from "./transforms.ts";
-export { nextFire, scheduleConfig, scheduleTrigger, webhookTrigger } from "./triggers.ts";
+export { nextFire, scheduleConfig, scheduleTrigger, webhookEnvelope, webhookTrigger } from "./triggers.ts";
 export { approvalRequest, delay } from "./waits.ts";
 
 export default definePlugin({

@@ -38,6 +38,23 @@ describe("trigger.webhook", () => {
     const bare = await runNode(webhookTrigger, { config: {}, input: "hello" });
     expect(bare.outcome).toMatchObject({ output: { method: "POST", headers: {}, query: {}, body: "hello" } });
   });
+
+  it("puts a plain object run input (API execute, weft run --input) in body, whole", async () => {
+    const alert = { severity: "critical" };
+    const plain = await runNode(webhookTrigger, { config: { method: "PUT" }, input: alert });
+    expect(plain.outcome).toEqual({
+      status: "succeeded",
+      port: "default",
+      output: { method: "PUT", headers: {}, query: {}, body: alert },
+    });
+    // Envelope-like but not exactly the envelope: still the body, never emptied.
+    const partial = { method: "POST", body: { severity: "low" } };
+    const near = await runNode(webhookTrigger, { config: {}, input: partial });
+    expect(near.outcome).toMatchObject({ output: { headers: {}, query: {}, body: partial } });
+    const extra = { method: "POST", headers: {}, query: {}, body: null, more: 1 };
+    const withExtra = await runNode(webhookTrigger, { config: {}, input: extra });
+    expect(withExtra.outcome).toMatchObject({ output: { body: extra } });
+  });
 });
 
 describe("trigger.schedule", () => {
@@ -98,6 +115,17 @@ describe("approval.request", () => {
       status: "succeeded",
       port: "rejected",
       output: { decision: "rejected", by: "carol", comment: null },
+    });
+  });
+
+  it("fails, not retryable, when the approval expired undecided", async () => {
+    const { outcome } = await runNode(approvalRequest, {
+      config: { title: "t" },
+      resume: { decision: "expired", by: "system" },
+    });
+    expect(outcome).toMatchObject({
+      status: "failed",
+      error: { code: "WEFT_E_APPROVAL_EXPIRED", retryable: false },
     });
   });
 

@@ -6,13 +6,18 @@ import { Cron } from "croner";
 import { z } from "zod";
 
 const headerMap = z.record(z.string(), z.string());
+const queryMap = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
-/** Run input the runtime passes for a webhook call. */
-const webhookInput = z.object({
-  method: z.string().optional(),
-  headers: headerMap.optional(),
-  query: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-  body: z.json().optional(),
+/**
+ * The run input `POST /api/hooks/:triggerId` starts a run with. Matched strictly (exactly these four
+ * keys, all present) so that a run started by hand whose input merely has a `body` or `method` field
+ * is not mistaken for a webhook call and emptied.
+ */
+export const webhookEnvelope = z.strictObject({
+  method: z.string(),
+  headers: headerMap,
+  query: queryMap,
+  body: z.json(),
 });
 
 /** `trigger.webhook`: a run started by an HTTP request to the workflow's webhook URL. */
@@ -31,38 +36,41 @@ export const webhookTrigger = defineNode({
       .optional()
       .meta({ title: "Path", description: "Suffix of the webhook URL; a random one is assigned when empty." }),
   }),
-  output: z.object({
-    method: z.string(),
-    headers: headerMap,
-    query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
-    body: z.json(),
-  }),
+  output: webhookEnvelope,
   examples: [
     {
       name: "alert posted by a scanner",
       config: { method: "POST" },
-      input: { method: "POST", headers: { "content-type": "application/json" }, body: { severity: "critical" } },
+      input: {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        query: { source: "scanner" },
+        body: { severity: "critical" },
+      },
       expect: {
         output: {
           method: "POST",
           headers: { "content-type": "application/json" },
-          query: {},
+          query: { source: "scanner" },
           body: { severity: "critical" },
         },
+      },
+    },
+    {
+      name: "run started by hand with the alert as input",
+      config: { method: "POST" },
+      input: { severity: "critical", body: "not an envelope" },
+      expect: {
+        output: { method: "POST", headers: {}, query: {}, body: { severity: "critical", body: "not an envelope" } },
       },
     },
   ],
   strategy: {
     execute(ctx) {
-      const parsed = webhookInput.safeParse(ctx.input);
-      // A run started some other way (e.g. by hand) still gets a well-formed output.
-      const request = parsed.success ? parsed.data : { body: ctx.input };
-      return {
-        method: request.method ?? ctx.config.method,
-        headers: request.headers ?? {},
-        query: request.query ?? {},
-        body: request.body ?? null,
-      };
+      const envelope = webhookEnvelope.safeParse(ctx.input);
+      if (envelope.success) return envelope.data;
+      // A run started some other way (API execute, `weft run --input`): its whole input is the body.
+      return { method: ctx.config.method, headers: {}, query: {}, body: ctx.input ?? null };
     },
   },
 });

@@ -40,6 +40,9 @@ const decision = z.object({
   comment: z.string().optional(),
 });
 
+/** What the runtime's scheduler resumes an approval with when it expired undecided. */
+const expiry = z.object({ decision: z.literal("expired"), by: z.string() });
+
 /** `approval.request`: asks a person (by role, optionally a named user) to approve or reject. */
 export const approvalRequest = defineNode({
   type: "approval.request",
@@ -47,7 +50,7 @@ export const approvalRequest = defineNode({
   category: "approval",
   title: "Request approval",
   description:
-    "Pauses the run until an approver decides; continues on the 'approved' or 'rejected' port. Expires after expiresInMs.",
+    "Pauses the run until an approver decides; continues on the 'approved' or 'rejected' port. Undecided after expiresInMs, it fails with WEFT_E_APPROVAL_EXPIRED.",
   icon: "user-check",
   config: z.object({
     title: z.string().min(1).meta({ title: "Title", order: 0 }),
@@ -86,6 +89,11 @@ export const approvalRequest = defineNode({
         };
         return suspend({ kind: "approval", until: new Date(Date.now() + config.expiresInMs).toISOString(), data });
       }
+      if (expiry.safeParse(ctx.resume).success)
+        // Not retryable: a retry would only ask again for a decision that can no longer be taken.
+        throw new NodeError(CoreErrorCode.ApprovalExpired, `approval "${config.title}" expired before anyone decided`, {
+          details: { expiresInMs: config.expiresInMs },
+        });
       const parsed = decision.safeParse(ctx.resume);
       if (!parsed.success)
         throw new NodeError(

@@ -1,6 +1,7 @@
 // Triggers of a workflow, and the webhook endpoint they expose. A webhook call is authenticated by
 // an HMAC-SHA256 signature over `${timestamp}.${rawBody}` with the trigger's secret; the timestamp
-// must be within the tolerance window and a signature is accepted once (replay protection).
+// must be within the tolerance window and a signature is accepted once (replay protection). The run
+// starts with the request as `{ method, headers, query, body }`, the envelope trigger.webhook outputs.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { nextScheduledRun } from "@weft/runtime";
 import { z } from "zod";
@@ -21,6 +22,37 @@ import {
 export const SIGNATURE_HEADER = "x-weft-signature";
 /** Header carrying the Unix time (seconds) the sender signed at. */
 export const TIMESTAMP_HEADER = "x-weft-timestamp";
+
+/**
+ * Headers never passed on to the run: they authenticate the call (or the caller), and a run's input is
+ * stored and shown to every viewer.
+ */
+const WITHHELD_HEADERS = new Set([
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "x-api-key",
+]);
+
+/** The request's headers as the run sees them: lower-cased names, repeated values joined, secrets withheld. */
+function passedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const passed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (value === undefined || WITHHELD_HEADERS.has(key)) continue;
+    passed[key] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return passed;
+}
+
+/** The query string as the run sees it: a repeated parameter becomes an array. */
+function passedQuery(query: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const passed: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) passed[name] = value;
+  return passed;
+}
 
 /** The signature header value for `rawBody` sent at `timestamp` (what senders compute). */
 export function signWebhook(secret: string, timestamp: number | string, rawBody: string): string {
@@ -109,7 +141,9 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
       description:
         "Headers: `X-Weft-Timestamp: <unix seconds>` and `X-Weft-Signature: sha256=<hex>`, the " +
         "HMAC-SHA256 of `<timestamp>.<raw body>` with the trigger's secret. The timestamp must be within " +
-        "the tolerance window (default 300 s) and each signature is accepted once. The JSON body becomes the run's input.",
+        "the tolerance window (default 300 s) and each signature is accepted once. The run's input (`$input`) is " +
+        "`{ method, headers, query, body }`: the JSON body (null when empty), lower-cased headers without the " +
+        "signature, timestamp, authorization and cookie headers, and the query string.",
       tag: "triggers",
       access: "signature",
       params: hookParams,
@@ -149,18 +183,24 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
         if (!seen.add(`${params.triggerId}:${signature}`, now + c.webhookToleranceSec * 2000, now)) {
           throw new ApiError(ServerErrorCode.WebhookReplay, "this webhook call was already received");
         }
-        let input: unknown = null;
+        let body: unknown = null;
         if (rawBody.trim().length > 0) {
           try {
-            input = JSON.parse(rawBody);
+            body = JSON.parse(rawBody);
           } catch (error) {
             throw new ApiError(
               ServerErrorCode.MalformedJson,
               `webhook body is not valid JSON: ${(error as Error).message}`,
             );
           }
-          rejectNul(input, "body");
+          rejectNul(body, "body");
         }
+        const headers = passedHeaders(ctx.headers);
+        rejectNul(headers, "header");
+        const query = passedQuery(ctx.query as Record<string, string | string[] | undefined>);
+        rejectNul(query, "query");
+        // Exactly these four keys: trigger.webhook recognises the envelope by them (plugins/core).
+        const input = { method: ctx.method, headers, query, body };
         const started = await c.runtime.startRun({
           workflowId: hook.trigger.workflowId,
           input: input as never,

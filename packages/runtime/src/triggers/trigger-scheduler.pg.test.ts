@@ -1,5 +1,6 @@
 // Schedule triggers on real PostgreSQL: two schedulers (as two processes would, each with its own
-// store and runtime) share one database, and each due time starts exactly one run.
+// store and runtime) share one database, and each due time starts exactly one run; each overdue
+// approval is expired, and its run resumed, exactly once.
 import { randomBytes } from "node:crypto";
 import type { Json } from "@weft/kernel";
 import { openStore, type Store } from "@weft/store";
@@ -30,6 +31,54 @@ async function startProcess(databaseUrl: string, key: Buffer): Promise<Process> 
   const process = { store: own, runtime, scheduler };
   processes.push(process);
   return process;
+}
+
+/** manual start → approval.request expiring after a second → "done" on approved, "handled" on error. */
+async function approvalWorkflow(name: string, onError?: "route"): Promise<string> {
+  const workflow = await store.workflows.create({ name });
+  await store.workflows.publish(workflow.id, {
+    definition: {
+      name,
+      nodes: [
+        { id: "start", type: "trigger.manual", data: {} },
+        {
+          id: "ask",
+          type: "approval.request",
+          data: { config: { title: "Isolate web-01?", expiresInMs: 1000 }, ...(onError ? { onError } : {}) },
+        },
+        { id: "done", type: "control.noop", data: { config: { value: "isolated" } } },
+        ...(onError ? [{ id: "handled", type: "control.noop", data: { config: { value: "nobody answered" } } }] : []),
+      ],
+      edges: [
+        { id: "e1", source: "start", target: "ask" },
+        { id: "e2", source: "ask", target: "done", sourceHandle: "approved" },
+        ...(onError ? [{ id: "e3", source: "ask", target: "handled", sourceHandle: "error" }] : []),
+      ],
+    } as unknown as Json,
+  });
+  return workflow.id;
+}
+
+/** Starts the workflow and waits until its approval is recorded; returns the run and the approval. */
+async function parkedOnApproval(workflowId: string) {
+  const { runId } = await (processes[0] as Process).runtime.startRun({ workflowId, input: { host: "web-01" } });
+  for (let i = 0; i < 200; i++) {
+    const [approval] = await store.approvals.listPending({ runId });
+    if (approval) return { runId, approval };
+    const run = await store.runs.get(runId);
+    if (run && ["failed", "succeeded", "cancelled"].includes(run.status))
+      throw new Error(`run ${runId} ended ${run.status} before it waited: ${JSON.stringify(run.error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${runId} never waited for an approval`);
+}
+
+/** Both schedulers poll at once, just after the approval's expiry. */
+async function racePast(expiresAt: string | null) {
+  const after = new Date(Date.parse(expiresAt as string) + 1);
+  const [a, b] = processes as [Process, Process];
+  const ticks = await Promise.all([a.scheduler.tick(after), b.scheduler.tick(after)]);
+  return ticks.flatMap((t) => t.expired);
 }
 
 async function scheduledWorkflow(name: string): Promise<string> {
@@ -121,5 +170,41 @@ describe("TriggerScheduler", () => {
     expect(nextScheduledRun({ cron: "0 9 * * *", timezone: "Europe/Paris" }, new Date("2026-07-01T12:00:00Z"))).toEqual(
       new Date("2026-07-02T07:00:00Z"),
     );
+  });
+
+  it("expires an undecided approval once across two schedulers and fails the run with WEFT_E_APPROVAL_EXPIRED", async () => {
+    const { runId, approval } = await parkedOnApproval(await approvalWorkflow("expiring"));
+    expect(approval.expiresAt).not.toBeNull();
+    // Not yet due: nothing happens.
+    const early = await (processes[0] as Process).scheduler.tick(
+      new Date(Date.parse(approval.expiresAt as string) - 1),
+    );
+    expect(early.expired.filter((e) => e.runId === runId)).toEqual([]);
+
+    const expired = (await racePast(approval.expiresAt)).filter((e) => e.runId === runId);
+    expect(expired).toEqual([{ approvalId: approval.id, runId, nodeId: "ask" }]);
+    // A later poll finds nothing left to expire.
+    expect((await racePast(approval.expiresAt)).filter((e) => e.runId === runId)).toEqual([]);
+
+    const run = await (processes[0] as Process).runtime.waitForRun(runId, { terminal: true, timeoutMs: 20_000 });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "WEFT_E_APPROVAL_EXPIRED", retryable: false });
+    expect(await store.approvals.get(approval.id)).toMatchObject({ status: "expired" });
+    const failed = (await store.runs.listSteps(runId)).filter((s) => s.nodeId === "ask" && s.status === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.errorCode).toBe("WEFT_E_APPROVAL_EXPIRED");
+    await expect(store.approvals.decide(approval.id, { decision: "approved", by: "alice" })).rejects.toMatchObject({
+      code: "WEFT_E_STORE_CONFLICT",
+    });
+  });
+
+  it('routes an expired approval to the error port when the node has onError: "route"', async () => {
+    const { runId, approval } = await parkedOnApproval(await approvalWorkflow("expiring, routed", "route"));
+    expect((await racePast(approval.expiresAt)).filter((e) => e.runId === runId)).toHaveLength(1);
+    const run = await (processes[0] as Process).runtime.waitForRun(runId, { terminal: true, timeoutMs: 20_000 });
+    expect(run.status).toBe("succeeded");
+    const steps = await store.runs.listSteps(runId);
+    expect(steps.find((s) => s.nodeId === "handled")?.output).toBe("nobody answered");
+    expect(steps.some((s) => s.nodeId === "done" && s.status === "succeeded")).toBe(false);
   });
 });

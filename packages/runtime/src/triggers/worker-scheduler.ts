@@ -15,11 +15,11 @@ export interface WorkerScheduler {
 }
 
 /**
- * Starts firing schedule triggers through `worker.runtime`. Stop it before the worker, so no run is
+ * Starts firing schedule triggers (and expiring overdue approvals) through `worker.runtime`. Stop it before the worker, so no run is
  * started on a runtime that is stopping. Returns undefined, after logging why, without a database URL.
  */
 export async function startWorkerScheduler(
-  worker: { runtime: Pick<Runtime, "startRun"> },
+  worker: { runtime: Pick<Runtime, "startRun" | "resumeRun"> },
   options: {
     databaseUrl?: string;
     intervalMs?: number;

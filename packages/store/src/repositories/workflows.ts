@@ -15,8 +15,83 @@ import {
   type WorkflowSummary,
   type WorkflowVersionRecord,
 } from "../records.ts";
+import type { CheckpointPool } from "./run-checkpoint.ts";
 import { type CreateRunInput, createRunQuery } from "./run-create.ts";
-import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, refuseNul, requireText } from "./shared.ts";
+import { fork, iso, newId, oneOf, pageOf, type RepositoryContext, refuseNul, requireText, UUID } from "./shared.ts";
+
+interface NativeConnection {
+  getNativeClient(): Promise<CheckpointPool>;
+}
+
+// Reads by key go through named prepared statements on the driver's pool: every API request for a
+// workflow, and every start of a run, begins with one, and the ORM's fork, query building and entity
+// hydration cost many times the query itself. Timestamps travel as epoch milliseconds (truncated, as
+// the ORM's own reads do) so a record is the same whichever path read it.
+const epochMs = (column: string): string => `floor(extract(epoch from "${column}") * 1000)::float8 as "${column}"`;
+const GET_WORKFLOW_SQL = `select "id"::text, "name", "description", "category", "tags", "status", "owner",
+    "latest_version", "definition", ${epochMs("created_at")}, ${epochMs("updated_at")}
+  from "workflows" where "id" = $1::uuid`;
+const VERSION_COLUMNS = `"id"::text, "workflow_id"::text, "version", "definition", "plugin_versions", "notes",
+    "published_by", ${epochMs("published_at")}`;
+const GET_VERSION_BY_ID_SQL = `select ${VERSION_COLUMNS} from "workflow_versions" where "id" = $1::uuid`;
+// `latest` resolves through the workflow row in the same statement.
+const GET_VERSION_SQL = `select ${VERSION_COLUMNS} from "workflow_versions"
+  where "workflow_id" = $1::uuid and "version" = case when $2::text = 'latest'
+    then (select "latest_version" from "workflows" where "id" = $1::uuid) else $2::text end`;
+
+interface RawWorkflowRow {
+  id: string;
+  name: string;
+  description: string | null;
+  category: string | null;
+  tags: string[] | null;
+  status: string;
+  owner: string | null;
+  latest_version: string | null;
+  definition: Json;
+  created_at: number;
+  updated_at: number;
+}
+
+interface RawVersionRow {
+  id: string;
+  workflow_id: string;
+  version: string;
+  definition: Json;
+  plugin_versions: Record<string, string> | null;
+  notes: string | null;
+  published_by: string | null;
+  published_at: number;
+}
+
+function fromRawWorkflow(raw: RawWorkflowRow): WorkflowRow {
+  return {
+    id: raw.id,
+    name: raw.name,
+    description: raw.description,
+    category: raw.category,
+    tags: raw.tags ?? [],
+    status: raw.status,
+    owner: raw.owner,
+    latestVersion: raw.latest_version,
+    definition: raw.definition,
+    createdAt: new Date(raw.created_at),
+    updatedAt: new Date(raw.updated_at),
+  } as WorkflowRow;
+}
+
+function fromRawVersion(raw: RawVersionRow): VersionRow {
+  return {
+    id: raw.id,
+    workflowId: raw.workflow_id,
+    version: raw.version,
+    definition: raw.definition,
+    pluginVersions: raw.plugin_versions ?? {},
+    notes: raw.notes,
+    publishedBy: raw.published_by,
+    publishedAt: new Date(raw.published_at),
+  } as VersionRow;
+}
 
 const ACTIVE_SQL = ACTIVE_RUN_STATUSES.map((s) => `'${s}'`).join(", ");
 const STATUSES: readonly WorkflowStatus[] = ["draft", "active", "archived"];
@@ -164,8 +239,14 @@ async function publishIn(em: EntityManager, workflowId: string, input: PublishIn
 /** Workflows CRUD, publishing and versions. */
 export class WorkflowRepository {
   readonly #ctx: RepositoryContext;
+  #nativePool: Promise<CheckpointPool> | undefined;
   constructor(ctx: RepositoryContext) {
     this.#ctx = ctx;
+  }
+
+  #pool(): Promise<CheckpointPool> {
+    this.#nativePool ??= (this.#ctx.orm.em.getConnection() as unknown as NativeConnection).getNativeClient();
+    return this.#nativePool;
   }
 
   async create(input: CreateWorkflowInput): Promise<WorkflowRecord> {
@@ -190,9 +271,17 @@ export class WorkflowRepository {
     return toRecord(row);
   }
 
+  /** The workflow with its draft definition (a prepared statement). */
   async get(id: string): Promise<WorkflowRecord | undefined> {
-    const row = await fork(this.#ctx).findOne(WorkflowEntity, { id }, { populate: ["definition"] });
-    return row ? toRecord(row) : undefined;
+    if (typeof id !== "string" || !UUID.test(id)) return undefined;
+    const pool = await this.#pool();
+    const result = await pool.query<RawWorkflowRow>({
+      name: "weft_get_workflow",
+      text: GET_WORKFLOW_SQL,
+      values: [id],
+    });
+    const raw = result.rows[0];
+    return raw ? toRecord(fromRawWorkflow(raw)) : undefined;
   }
 
   /** Workflows without their draft definitions (`get` has it). */
@@ -292,20 +381,28 @@ export class WorkflowRepository {
 
   /** A version by semver, or `"latest"`. */
   async getVersion(workflowId: string, version: string): Promise<WorkflowVersionRecord | undefined> {
-    const em = fork(this.#ctx);
-    let wanted = version;
-    if (version === "latest") {
-      const workflow = await em.findOne(WorkflowEntity, { id: workflowId });
-      if (!workflow?.latestVersion) return undefined;
-      wanted = workflow.latestVersion;
-    }
-    const row = await em.findOne(WorkflowVersionEntity, { workflowId, version: wanted });
-    return row ? toVersionRecord(row) : undefined;
+    if (typeof workflowId !== "string" || !UUID.test(workflowId) || typeof version !== "string") return undefined;
+    refuseNul({ version });
+    const pool = await this.#pool();
+    const result = await pool.query<RawVersionRow>({
+      name: "weft_get_workflow_version",
+      text: GET_VERSION_SQL,
+      values: [workflowId, version],
+    });
+    const raw = result.rows[0];
+    return raw ? toVersionRecord(fromRawVersion(raw)) : undefined;
   }
 
   async getVersionById(id: string): Promise<WorkflowVersionRecord | undefined> {
-    const row = await fork(this.#ctx).findOne(WorkflowVersionEntity, { id });
-    return row ? toVersionRecord(row) : undefined;
+    if (typeof id !== "string" || !UUID.test(id)) return undefined;
+    const pool = await this.#pool();
+    const result = await pool.query<RawVersionRow>({
+      name: "weft_get_workflow_version_by_id",
+      text: GET_VERSION_BY_ID_SQL,
+      values: [id],
+    });
+    const raw = result.rows[0];
+    return raw ? toVersionRecord(fromRawVersion(raw)) : undefined;
   }
 
   /** Every version of a workflow, newest first. */
