@@ -30,6 +30,7 @@ describe("migrations", () => {
       "runs",
       "steps",
       "triggers",
+      "webhook_deliveries",
       "weft_migrations",
       "workflow_versions",
       "workflows",
@@ -103,7 +104,10 @@ describe("migrations", () => {
     } finally {
       await orm.close(true);
     }
-    expect(await migrate(url)).toEqual(["Migration20260201000000_workflow_definition"]);
+    expect(await migrate(url)).toEqual([
+      "Migration20260201000000_workflow_definition",
+      "Migration20260301000000_webhook_deliveries",
+    ]);
     const { rows } = await client.query("select definition from workflows");
     expect(rows).toEqual([{ definition: { name: "old", nodes: [], edges: [] } }]);
     const gone = await client.query("select to_regclass('weft_workflow_drafts') as t");

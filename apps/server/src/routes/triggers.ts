@@ -1,6 +1,7 @@
 // Triggers of a workflow, and the webhook endpoint they expose. A webhook call is authenticated by
 // an HMAC-SHA256 signature over `${timestamp}.${rawBody}` with the trigger's secret; the timestamp
-// must be within the tolerance window and a signature is accepted once (replay protection). The run
+// must be within the tolerance window and a signature is accepted once across all API processes
+// (replay protection, recorded in PostgreSQL's webhook_deliveries). The run
 // starts with the request as `{ method, headers, query, body }`, the envelope trigger.webhook outputs.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { nextScheduledRun } from "@weft/runtime";
@@ -59,22 +60,13 @@ export function signWebhook(secret: string, timestamp: number | string, rawBody:
   return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex")}`;
 }
 
-/** Signatures seen within the window: a replayed request is refused even with a fresh clock. */
-class SeenSignatures {
-  readonly #seen = new Map<string, number>();
-  /** Records `signature` until `expiresAt`; false when it was already seen. */
-  add(signature: string, expiresAt: number, now: number): boolean {
-    if (this.#seen.size > 10_000) for (const [key, until] of this.#seen) if (until < now) this.#seen.delete(key);
-    const until = this.#seen.get(signature);
-    if (until !== undefined && until >= now) return false;
-    this.#seen.set(signature, expiresAt);
-    return true;
-  }
-}
+/**
+ * Extra time a recorded delivery is kept beyond the replay window, for clocks of API replicas that
+ * disagree a little: each prunes with its own clock.
+ */
+const DELIVERY_CLOCK_MARGIN_SEC = 60;
 
 export function triggerRoutes(c: RouteContext): AnyRoute[] {
-  const seen = new SeenSignatures();
-
   return [
     defineRoute({
       method: "get",
@@ -180,9 +172,6 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
         if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
           throw new ApiError(ServerErrorCode.WebhookSignature, "the webhook signature does not match");
         }
-        if (!seen.add(`${params.triggerId}:${signature}`, now + c.webhookToleranceSec * 2000, now)) {
-          throw new ApiError(ServerErrorCode.WebhookReplay, "this webhook call was already received");
-        }
         let body: unknown = null;
         if (rawBody.trim().length > 0) {
           try {
@@ -201,11 +190,26 @@ export function triggerRoutes(c: RouteContext): AnyRoute[] {
         rejectNul(query, "query");
         // Exactly these four keys: trigger.webhook recognises the envelope by them (plugins/core).
         const input = { method: ctx.method, headers, query, body };
-        const started = await c.runtime.startRun({
-          workflowId: hook.trigger.workflowId,
-          input: input as never,
-          trigger: { type: "webhook", id: params.triggerId },
-        });
+        // Recorded in PostgreSQL, so every API replica refuses the replay, and only now that the call
+        // verified. A signature is valid for twice the tolerance (the timestamp may be early or late),
+        // so the record is kept that long. The insert is the claim: of concurrent identical calls on
+        // any replicas, exactly one records it and starts the run.
+        const retainSec = c.webhookToleranceSec * 2 + DELIVERY_CLOCK_MARGIN_SEC;
+        if (!(await c.store.triggers.recordDelivery(params.triggerId, signature, new Date(now), retainSec))) {
+          throw new ApiError(ServerErrorCode.WebhookReplay, "this webhook call was already received");
+        }
+        let started: Awaited<ReturnType<typeof c.runtime.startRun>>;
+        try {
+          started = await c.runtime.startRun({
+            workflowId: hook.trigger.workflowId,
+            input: input as never,
+            trigger: { type: "webhook", id: params.triggerId },
+          });
+        } catch (error) {
+          // No run, so no delivery: the sender may retry the same call.
+          await c.store.triggers.forgetDelivery(params.triggerId, signature).catch(() => undefined);
+          throw error;
+        }
         await audit(c, `trigger:${params.triggerId}`, "webhook.receive", `run:${started.runId}`, {
           after: { workflowId: hook.trigger.workflowId },
         });

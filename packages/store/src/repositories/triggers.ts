@@ -6,7 +6,19 @@ import type { SecretCipher } from "../crypto.ts";
 import { TriggerEntity } from "../entities.ts";
 import { NotFoundError, translateDbError, ValidationError } from "../errors.ts";
 import type { Json, TimeInput, TriggerKind, TriggerRecord } from "../records.ts";
-import { findNul, fork, iso, jsonOrNull, newId, oneOf, type RepositoryContext, refuseNul, toDate } from "./shared.ts";
+import {
+  findNul,
+  fork,
+  iso,
+  jsonOrNull,
+  newId,
+  oneOf,
+  type RepositoryContext,
+  refuseNul,
+  requireText,
+  toDate,
+  UUID,
+} from "./shared.ts";
 
 const KINDS: readonly TriggerKind[] = ["manual", "schedule", "webhook", "event"];
 
@@ -198,5 +210,53 @@ export class TriggerRepository {
       `trigger:${id}`,
     );
     return { trigger: toRecord(row), secret };
+  }
+
+  /**
+   * Records an accepted webhook delivery, keyed by trigger and signature, in one
+   * `INSERT … ON CONFLICT DO NOTHING`: returns false when the pair was already recorded, by this process
+   * or any other on the same database, so exactly one of concurrent identical deliveries gets true.
+   * Deliveries of the same trigger received more than `retainSec` before `at` are deleted first; that
+   * keeps the table at about one replay window of rows per trigger without a sweeper (the primary key
+   * starts with `trigger_id`, so the delete only reads that trigger's rows).
+   */
+  async recordDelivery(
+    triggerId: string,
+    signature: string,
+    at: TimeInput = new Date(),
+    retainSec = 600,
+  ): Promise<boolean> {
+    if (!UUID.test(triggerId)) throw new ValidationError("triggerId must be a UUID", { field: "triggerId" });
+    requireText(signature, "signature");
+    if (findNul(signature)) throw new ValidationError("signature contains a NUL character", { field: "signature" });
+    if (!(retainSec >= 0)) throw new ValidationError("retainSec must be >= 0", { field: "retainSec" });
+    const receivedAt = toDate(at, "at");
+    const em = fork(this.#ctx);
+    await em.execute(`delete from "webhook_deliveries" where "trigger_id" = ? and "received_at" < ?`, [
+      triggerId,
+      new Date(receivedAt.getTime() - retainSec * 1000),
+    ]);
+    const inserted = await em
+      .execute<{ trigger_id: string }[]>(
+        `insert into "webhook_deliveries" ("trigger_id", "signature", "received_at") values (?, ?, ?)
+         on conflict ("trigger_id", "signature") do nothing returning "trigger_id"`,
+        [triggerId, signature, receivedAt],
+      )
+      .catch((e) => translateDbError(e, { entity: "webhook_delivery", triggerId }));
+    return inserted.length > 0;
+  }
+
+  /**
+   * Forgets a recorded delivery, so the sender may deliver it again: for a delivery that was recorded
+   * but whose run could not be started. Returns false when it was not recorded.
+   */
+  async forgetDelivery(triggerId: string, signature: string): Promise<boolean> {
+    if (!UUID.test(triggerId) || findNul(signature)) return false;
+    const result = await fork(this.#ctx).execute<{ affectedRows: number }>(
+      `delete from "webhook_deliveries" where "trigger_id" = ? and "signature" = ?`,
+      [triggerId, signature],
+      "run",
+    );
+    return result.affectedRows > 0;
   }
 }
