@@ -1,22 +1,7 @@
 // Group commit (`runs.checkpointMany`) and the single-statement run creation and read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { definition, openTestStore } from "./__fixtures__/store.ts";
+import { definition, openTestStore, runState as state } from "./__fixtures__/store.ts";
 import { NotFoundError, type Store, ValidationError } from "./index.ts";
-import type { RunState } from "./kernel-types.ts";
-
-function state(runId: string, workflowId: string, nodes: RunState["nodes"] = {}): RunState {
-  return {
-    schemaVersion: 1,
-    runId,
-    workflowId,
-    status: "running",
-    startedAt: new Date().toISOString(),
-    input: {},
-    vars: {},
-    nodes,
-    edges: {},
-  };
-}
 
 describe("runs.checkpointMany", () => {
   let store: Store;

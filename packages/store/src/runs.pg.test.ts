@@ -1,21 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { definition, openTestStore } from "./__fixtures__/store.ts";
+import { definition, openTestStore, runState as state } from "./__fixtures__/store.ts";
 import { ConflictError, NotFoundError, type Store, ValidationError } from "./index.ts";
-import type { RunState } from "./kernel-types.ts";
-
-function state(runId: string, workflowId: string, nodes: RunState["nodes"] = {}): RunState {
-  return {
-    schemaVersion: 1,
-    runId,
-    workflowId,
-    status: "running",
-    startedAt: new Date().toISOString(),
-    input: {},
-    vars: {},
-    nodes,
-    edges: {},
-  };
-}
 
 describe("runs", () => {
   let store: Store;

@@ -1,6 +1,7 @@
 // A store on a fresh database of the test run's PostgreSQL cluster, with a fixed encryption key.
 import { randomBytes } from "node:crypto";
 import { createTestDatabase } from "../../../../test/pg.ts";
+import type { RunState } from "../kernel-types.ts";
 import { openStore, type Store, type StoreOptions } from "../store.ts";
 
 export const TEST_KEY = randomBytes(32);
@@ -16,5 +17,20 @@ export function definition(name = "triage") {
     name,
     nodes: [{ id: "start", type: "core.manual", data: {} }],
     edges: [],
+  };
+}
+
+/** A kernel run state with the given nodes, as the runtime checkpoints it. */
+export function runState(runId: string, workflowId: string, nodes: RunState["nodes"] = {}): RunState {
+  return {
+    schemaVersion: 1,
+    runId,
+    workflowId,
+    status: "running",
+    startedAt: new Date().toISOString(),
+    input: {},
+    vars: {},
+    nodes,
+    edges: {},
   };
 }
