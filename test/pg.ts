@@ -23,3 +23,19 @@ export async function createTestDatabase(prefix = "t"): Promise<string> {
 export function testRedisUrl(): string {
   return inject("redisUrl");
 }
+
+/** Moves runs `days` into the past, straight in the database (their finish time too, when they have one). */
+export async function ageRuns(databaseUrl: string, ids: string[], days: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `update runs set created_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
+         finished_at = case when finished_at is null then null else now() - make_interval(days => $2) end
+       where id = any($1::uuid[])`,
+      [ids, days],
+    );
+  } finally {
+    await client.end();
+  }
+}

@@ -1,7 +1,7 @@
 // Retention through the API: POST /api/runs/prune deletes finished runs older than N days with their
 // steps, keeps recent and active ones, and is recorded in the audit trail.
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ageRuns } from "../../../test/pg.ts";
 import { startTestApi, type TestApi } from "./__fixtures__/api.ts";
 import { branchingWorkflow, waitingWorkflow } from "./__fixtures__/workflows.ts";
 
@@ -21,21 +21,7 @@ async function startRun(definition: unknown): Promise<string> {
   return started.body.runId;
 }
 
-/** Moves runs `days` into the past, straight in the database (their finish time too, when they have one). */
-async function age(ids: string[], days: number): Promise<void> {
-  const client = new pg.Client({ connectionString: api.store.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(
-      `update runs set created_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
-         finished_at = case when finished_at is null then null else now() - make_interval(days => $2) end
-       where id = any($1::uuid[])`,
-      [ids, days],
-    );
-  } finally {
-    await client.end();
-  }
-}
+const age = (ids: string[], days: number) => ageRuns(api.store.databaseUrl, ids, days);
 
 async function stepCount(runId: string): Promise<number> {
   return (await api.store.runs.listSteps(runId)).length;

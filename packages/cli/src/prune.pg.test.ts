@@ -1,32 +1,18 @@
 // `weft prune` as an operator runs it: the real bin in a child process, on a test database with runs
 // of different ages.
-import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openStore, type Store } from "@weft/store";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/pg.ts";
+import { ageRuns, createTestDatabase } from "../../../test/pg.ts";
+import { weftCommand } from "./__fixtures__/weft.ts";
 
-const bin = path.resolve(import.meta.dirname, "bin.ts");
 const work = mkdtempSync(path.join(tmpdir(), "weft-prune-"));
 let databaseUrl: string;
 let store: Store;
 
-function weft(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--no-node-snapshot", bin, ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl, WEFT_DATA_DIR: work, NO_COLOR: "1" }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const weft = weftCommand(() => ({ databaseUrl, dataDir: work }));
 
 beforeAll(async () => {
   databaseUrl = await createTestDatabase("prune");
@@ -57,21 +43,7 @@ async function run(workflowId: string, status: "succeeded" | "failed" | "waiting
   return created.id;
 }
 
-/** Moves runs `days` into the past, straight in the database. */
-async function age(ids: string[], days: number): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(
-      `update runs set created_at = now() - make_interval(days => $2), updated_at = now() - make_interval(days => $2),
-         finished_at = case when finished_at is null then null else now() - make_interval(days => $2) end
-       where id = any($1::uuid[])`,
-      [ids, days],
-    );
-  } finally {
-    await client.end();
-  }
-}
+const age = (ids: string[], days: number) => ageRuns(databaseUrl, ids, days);
 
 describe("weft prune", () => {
   it("deletes finished runs older than N days with their steps and keeps active and recent ones", async () => {

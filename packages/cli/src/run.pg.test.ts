@@ -1,6 +1,5 @@
 // `weft run`, `weft validate` and `weft plugin` as a user runs them: the real bin in a child
 // process, on a test database, calling a local HTTP server.
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,8 +8,8 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/pg.ts";
+import { weftCommand } from "./__fixtures__/weft.ts";
 
-const bin = path.resolve(import.meta.dirname, "bin.ts");
 const example = path.resolve(import.meta.dirname, "../../../examples/http-script-branch.json");
 const work = mkdtempSync(path.join(tmpdir(), "weft-cli-"));
 let databaseUrl: string;
@@ -18,19 +17,7 @@ let server: Server;
 let base: string;
 let flaky = 0;
 
-function weft(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--no-node-snapshot", bin, ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl, WEFT_DATA_DIR: work, NO_COLOR: "1" }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const weft = weftCommand(() => ({ databaseUrl, dataDir: work }));
 
 beforeAll(async () => {
   databaseUrl = await createTestDatabase("cli");
